@@ -1,0 +1,59 @@
+# livedqn-edu: the commands the README names.
+#   make lab        set up .venv (first time) and open the course in JupyterLab
+#   make test       set up .venv (first time), run the package tests and nbval over every notebook
+#   make lint       ruff check + ruff format --check (notebooks included)
+#   make notebooks  re-execute every notebook in full mode, in place; record running times
+#   make student    write student versions of the notebooks to student/
+#   make bench      run the benchmarks and rewrite benchmarks/results/*.md
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+export MPLBACKEND := Agg
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: venv lab test unit nbval lint format notebooks student bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT)
+
+test: unit nbval
+
+unit: $(STAMP)
+	LIVEDQN_FAST=1 $(BIN)/python -m pytest -q tests
+
+nbval: $(STAMP)
+	LIVEDQN_FAST=1 $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with notebooks/nbval_sanitize.cfg -o addopts="" notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+notebooks: $(STAMP)
+	$(BIN)/livedqn-edu run-notebooks notebooks
+
+student: $(STAMP)
+	$(BIN)/livedqn-edu student student
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/tabular.py
+	$(BIN)/python benchmarks/cartpole.py --seeds 0 1 2 3 4
+
+clean:
+	rm -rf $(VENV) student build *.egg-info

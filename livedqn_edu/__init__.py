@@ -1,0 +1,73 @@
+"""livedqn_edu: the tested companion package of the livedqn-edu course.
+
+Notebooks import what they need from here::
+
+    from livedqn_edu import budget, seed_everything, train_tabular, plot_learning_curve
+
+Names are loaded lazily: ``import livedqn_edu`` is instant, and TensorFlow is imported only when
+a name that needs it (``DQNAgent``, ``mlp_q_network``...) is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from livedqn_edu.budget import FAST, budget, import_tensorflow, is_fast, seed_everything
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (loaded on first access)
+_LAZY: dict[str, str] = {
+    # tabular Q-learning (lesson 01)
+    "epsilon_greedy": "tabular",
+    "q_learning_update": "tabular",
+    "sarsa_update": "tabular",
+    "train_tabular": "tabular",
+    "evaluate_tabular": "tabular",
+    "greedy_policy": "tabular",
+    # plotting
+    "plot_learning_curve": "plotting",
+    "plot_q_table": "plotting",
+    "animate_episode": "plotting",
+    # exercises and classroom tooling
+    "show_source": "exercises",
+    "doctor": "doctor",
+    "make_student_notebooks": "classroom",
+    # DQN (lessons 02-05)
+    "ReplayBuffer": "replay",
+    "PrioritizedReplayBuffer": "replay",
+    "mlp_q_network": "networks",
+    "candidate_scorer": "networks",
+    "DQNConfig": "dqn",
+    "DQNAgent": "dqn",
+    "td_targets": "dqn",
+    "double_dqn_targets": "dqn",
+    "linear_epsilon": "dqn",
+    "train": "training",
+    "evaluate": "training",
+    "ArticleAgent": "article",
+}
+
+__all__ = [
+    "FAST",
+    "budget",
+    "import_tensorflow",
+    "is_fast",
+    "seed_everything",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'livedqn_edu' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"livedqn_edu.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

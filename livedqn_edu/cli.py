@@ -1,0 +1,112 @@
+"""The ``livedqn-edu`` command (also ``python -m livedqn_edu``).
+
+Subcommands::
+
+    livedqn-edu doctor                 check the installation, data and headless rendering
+    livedqn-edu student OUT_DIR        write student versions of the notebooks
+    livedqn-edu run-notebooks [DIR]    re-execute notebooks in full mode, record running times
+    livedqn-edu train cartpole         reproduce the shipped CartPole checkpoint
+    livedqn-edu data --stats           simulator statistics beside published figures
+    livedqn-edu data --regenerate      rebuild the logged data in data/ bit for bit
+
+Each subcommand is a small function here that imports its module lazily, so ``doctor`` answers
+without importing TensorFlow first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from livedqn_edu.doctor import doctor
+
+    return 0 if doctor(render=not args.no_render) else 1
+
+
+def _student(args: argparse.Namespace) -> int:
+    from livedqn_edu.classroom import make_student_notebooks
+
+    written = make_student_notebooks(Path(args.source), Path(args.out_dir))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _run_notebooks(args: argparse.Namespace) -> int:
+    from livedqn_edu.classroom import run_notebooks
+
+    run_notebooks(Path(args.directory), fast=args.fast, readme=Path(args.readme))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    if args.problem == "cartpole":
+        from livedqn_edu.training import reproduce_cartpole_checkpoint
+
+        reproduce_cartpole_checkpoint(seed=args.seed, out_dir=args.out)
+        return 0
+    from livedqn_edu.recsys.train import reproduce_live_room_checkpoint
+
+    reproduce_live_room_checkpoint(seed=args.seed, out_dir=args.out)
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from livedqn_edu.recsys.logs import data_command
+
+    return data_command(stats=args.stats, regenerate=args.regenerate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livedqn-edu", description="livedqn-edu course tools (see README.md)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("doctor", help="check versions, data checksums and headless rendering")
+    p.add_argument("--no-render", action="store_true", help="skip the rendering check")
+    p.set_defaults(func=_doctor)
+
+    p = sub.add_parser("student", help="write student notebooks (solutions replaced by stubs)")
+    p.add_argument("out_dir", help="folder to write the student notebooks to")
+    p.add_argument("--source", default="notebooks", help="folder of the solution notebooks")
+    p.set_defaults(func=_student)
+
+    p = sub.add_parser("run-notebooks", help="re-execute notebooks in place, record run times")
+    p.add_argument("directory", nargs="?", default="notebooks")
+    p.add_argument("--fast", action="store_true", help="run in fast mode (LIVEDQN_FAST=1)")
+    p.add_argument("--readme", default="README.md", help="README whose time table to update")
+    p.set_defaults(func=_run_notebooks)
+
+    p = sub.add_parser("train", help="reproduce a shipped checkpoint")
+    p.add_argument("problem", choices=["cartpole", "live-room"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=None, help="folder (default: data/checkpoints)")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("data", help="the live-room logged data and calibration statistics")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--stats", action="store_true", help="print calibration statistics")
+    g.add_argument("--regenerate", action="store_true", help="rebuild data/ files bit for bit")
+    p.set_defaults(func=_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``livedqn-edu`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"livedqn-edu {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The data manifest: what ships in ``data/``, with SHA-256 checksums.
+
+``data/MANIFEST.json`` maps each shipped file (path relative to ``data/``) to its checksum, its
+size and free-form metadata (the command and seed that produced it, a checkpoint's score...).
+``livedqn-edu doctor`` verifies it; generators call :func:`record` after writing a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["data_dir", "manifest_path", "sha256", "load", "record", "verify"]
+
+
+def data_dir() -> Path:
+    """The course's ``data/`` folder (override with ``LIVEDQN_DATA``)."""
+    env = os.environ.get("LIVEDQN_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def manifest_path(root: Path | None = None) -> Path:
+    """Path of ``MANIFEST.json`` inside ``root`` (default: :func:`data_dir`)."""
+    return (root or data_dir()) / "MANIFEST.json"
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load(root: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Read the manifest; an empty dict if it does not exist yet."""
+    path = manifest_path(root)
+    if not path.exists():
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{path} is not valid JSON ({exc}); restore it with `git checkout -- {path.name}`"
+        ) from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object mapping file names to entries")
+    return data
+
+
+def record(path: Path | str, root: Path | None = None, **meta: Any) -> dict[str, Any]:
+    """Add or refresh ``path`` in the manifest with its checksum, size and ``meta``.
+
+    The manifest is written to a temporary file and renamed, so an interrupted write never
+    leaves it half-written.
+    """
+    root = root or data_dir()
+    path = Path(path)
+    if not path.is_absolute():
+        path = root / path
+    if not path.is_file():
+        raise FileNotFoundError(f"cannot record {path} in the manifest: no such file")
+    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    entries = load(root)
+    entry = {"sha256": sha256(path), "bytes": path.stat().st_size, **meta}
+    entries[rel] = entry
+    out = manifest_path(root)
+    tmp = out.with_suffix(".json.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(dict(sorted(entries.items())), f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, out)
+    return entry
+
+
+def verify(root: Path | None = None) -> list[str]:
+    """Check every manifest entry; return one line per problem (empty list: all good)."""
+    root = root or data_dir()
+    problems = []
+    for rel, entry in load(root).items():
+        path = root / rel
+        if not path.is_file():
+            problems.append(f"data/{rel} is missing: run `git checkout -- data/{rel}`")
+        elif sha256(path) != entry.get("sha256"):
+            problems.append(
+                f"data/{rel} does not match its checksum: it was changed or corrupted; "
+                f"run `git checkout -- data/{rel}` (or regenerate it and record it)"
+            )
+    return problems

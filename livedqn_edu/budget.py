@@ -79,7 +79,8 @@ _TF: Any = None
 def import_tensorflow() -> Any:
     """Import TensorFlow once, with the course's thread and log settings; return the module.
 
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (errors only), ``KERAS_BACKEND=tensorflow`` and
+    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (errors only), ``KERAS_BACKEND=tensorflow``, hides GPUs
+    (``CUDA_VISIBLE_DEVICES=-1``: the course runs on CPU, this skips a noisy CUDA probe) and
     intra/inter-op threads from :func:`tf_threads`, before TensorFlow runs any op. Every module of
     the package imports TensorFlow through this function, never directly.
     """
@@ -89,6 +90,7 @@ def import_tensorflow() -> Any:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # CPU course: no GPU probe, no log
     import tensorflow as tf  # noqa: PLC0415  (deliberately lazy: TF takes seconds to import)
 
     n = tf_threads()

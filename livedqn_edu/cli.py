@@ -22,6 +22,8 @@ from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
+_COURSE = Path(__file__).resolve().parent.parent
+
 
 def _doctor(args: argparse.Namespace) -> int:
     from livedqn_edu.doctor import doctor
@@ -75,13 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("student", help="write student notebooks (solutions replaced by stubs)")
     p.add_argument("out_dir", help="folder to write the student notebooks to")
-    p.add_argument("--source", default="notebooks", help="folder of the solution notebooks")
+    p.add_argument("--source", default=str(_COURSE / "notebooks"), help="solution notebooks")
     p.set_defaults(func=_student)
 
     p = sub.add_parser("run-notebooks", help="re-execute notebooks in place, record run times")
-    p.add_argument("directory", nargs="?", default="notebooks")
+    p.add_argument("directory", nargs="?", default=str(_COURSE / "notebooks"))
     p.add_argument("--fast", action="store_true", help="run in fast mode (LIVEDQN_FAST=1)")
-    p.add_argument("--readme", default="README.md", help="README whose time table to update")
+    p.add_argument("--readme", default=str(_COURSE / "README.md"), help="README to update")
     p.set_defaults(func=_run_notebooks)
 
     p = sub.add_parser("train", help="reproduce a shipped checkpoint")

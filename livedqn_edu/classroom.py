@@ -1,0 +1,173 @@
+"""Classroom tooling: student versions of the notebooks, and re-running notebooks with timings.
+
+Solution code in a notebook sits between the nbgrader markers::
+
+    # Exercise 1: write the Q-learning update (the comment lines above the marker are the
+    # instruction; they stay in the student version).
+    ### BEGIN SOLUTION
+    target = r + gamma * q[s_next].max() * (1 - terminated)
+    ### END SOLUTION
+
+:func:`make_student_notebooks` replaces every such block by a
+``raise NotImplementedError("Exercise 1: write the Q-learning update ...")`` stub at the same
+indentation, clears outputs, and leaves every other cell (the ``check_*`` cells included)
+unchanged. :func:`run_notebooks` re-executes notebooks in place and writes each one's running
+time into a table in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+__all__ = [
+    "BEGIN",
+    "END",
+    "StudentNotebookError",
+    "stub_source",
+    "make_student_notebooks",
+    "run_notebooks",
+    "update_runtime_table",
+]
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+TABLE_BEGIN = "<!-- runtimes:begin -->"
+TABLE_END = "<!-- runtimes:end -->"
+
+
+class StudentNotebookError(ValueError):
+    """A solution block is malformed (unmatched or nested markers)."""
+
+
+def _instruction(lines: list[str]) -> str:
+    """The comment lines right above a BEGIN marker, joined into one sentence."""
+    text = []
+    for line in reversed(lines):
+        stripped = line.strip()
+        if not stripped.startswith("#") or stripped.startswith("# NBVAL"):
+            break
+        text.append(stripped.lstrip("#").strip())
+    instruction = " ".join(reversed([t for t in text if t]))
+    return instruction or "complete this exercise"
+
+
+def stub_source(source: str, where: str = "cell") -> str:
+    """Replace each solution block of a cell's source by a ``NotImplementedError`` stub.
+
+    Args:
+        source: the cell's code.
+        where: a name for error messages ("01_q_learning_tables.ipynb, cell 12").
+
+    Raises:
+        StudentNotebookError: for an END without BEGIN, a BEGIN without END, or nested blocks.
+    """
+    out: list[str] = []
+    inside = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise StudentNotebookError(f"{where}, line {number}: nested '{BEGIN}'")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            message = _instruction(out)
+            out.append(f"{indent}raise NotImplementedError({message!r})")
+        elif stripped == END:
+            if not inside:
+                raise StudentNotebookError(f"{where}, line {number}: '{END}' without '{BEGIN}'")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise StudentNotebookError(f"{where}: '{BEGIN}' is never closed by '{END}'")
+    return "\n".join(out)
+
+
+def make_student_notebooks(source_dir: Path, out_dir: Path) -> list[Path]:
+    """Write the student version of every ``NN_*.ipynb`` in ``source_dir`` to ``out_dir``.
+
+    Solution blocks become stubs; outputs and execution counts are cleared in every cell so that
+    no answer leaks through a saved output; markdown cells and cells without solutions keep their
+    source unchanged.
+
+    Returns:
+        The paths written, sorted.
+    """
+    import nbformat
+
+    source_dir, out_dir = Path(source_dir), Path(out_dir)
+    notebooks = sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no course notebooks (NN_name.ipynb) found in {source_dir}")
+    if out_dir.resolve() == source_dir.resolve():
+        raise ValueError("the student folder must differ from the solution folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if BEGIN in cell.source or END in cell.source:
+                cell.source = stub_source(cell.source, where=f"{path.name}, cell {index}")
+            cell.outputs = []
+            cell.execution_count = None
+        target = out_dir / path.name
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def update_runtime_table(readme: Path, times: dict[str, float], mode: str) -> None:
+    """Rewrite the table between the runtime markers of ``readme`` with measured times."""
+    text = readme.read_text(encoding="utf-8")
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        raise ValueError(f"{readme} has no '{TABLE_BEGIN}' ... '{TABLE_END}' block to update")
+    rows = [f"| notebook | running time ({mode} mode, measured) |", "|---|---|"]
+    rows += [f"| `{name}` | {seconds:.0f} s |" for name, seconds in sorted(times.items())]
+    block = "\n".join([TABLE_BEGIN, *rows, TABLE_END])
+    pattern = re.compile(re.escape(TABLE_BEGIN) + ".*?" + re.escape(TABLE_END), re.S)
+    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+
+
+def run_notebooks(directory: Path, fast: bool = False, readme: Path | None = None) -> dict:
+    """Execute every ``NN_*.ipynb`` in ``directory`` in place; return ``{name: seconds}``.
+
+    Each notebook runs in its own kernel from its own folder, in full mode unless ``fast``. A
+    notebook that fails is left unchanged on disk and the error names it. When ``readme`` is
+    given, its runtime table is updated with the measured times.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from tqdm.auto import tqdm
+
+    directory = Path(directory)
+    notebooks = sorted(directory.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no course notebooks (NN_name.ipynb) found in {directory}")
+    os.environ["LIVEDQN_FAST"] = "1" if fast else "0"
+    times: dict[str, float] = {}
+    for path in tqdm(notebooks, desc="notebooks", unit="nb"):
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb,
+            timeout=3600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(directory)}},
+        )
+        start = time.perf_counter()
+        try:
+            client.execute()
+        except Exception as exc:
+            raise RuntimeError(f"{path.name} failed while running: {exc}".splitlines()[0]) from exc
+        times[path.name] = time.perf_counter() - start
+        tmp = path.with_suffix(".ipynb.tmp")
+        nbformat.write(nb, tmp)
+        os.replace(tmp, path)
+        print(f"{path.name}: {times[path.name]:.0f} s")
+    if readme is not None and Path(readme).exists():
+        update_runtime_table(Path(readme), times, "fast" if fast else "full")
+    return times

@@ -1,0 +1,12 @@
+"""Checkers for the course's exercises: ``check_*`` functions and ``show_source``.
+
+Each ``check_*`` runs a learner's function on hand-computed cases, prints pass/fail and names the
+likely mistake on failure. The checkers live in one module per part of the course; each module
+adds one import line here.
+"""
+
+from livedqn_edu.exercises._core import Case, CheckResult, run_checks, show_source
+
+__all__ = ["Case", "CheckResult", "run_checks", "show_source"]
+# per-lesson checkers are imported below (one line per module, e.g. `from .tabular import *`)
+from livedqn_edu.exercises.live_room import *  # noqa: F403

@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+from livedqn_edu import manifest
+from livedqn_edu.doctor import doctor, run_checks
+
+
+def test_doctor_reports_every_check_and_passes_here():
+    lines = []
+    assert doctor(out=lines.append) is True
+    text = "\n".join(lines)
+    for name in [
+        "Python",
+        "tensorflow",
+        "keras",
+        "gymnasium",
+        "numpy",
+        "CPU threads",
+        "mode",
+        "data",
+        "headless render",
+    ]:
+        assert name in text
+    assert "All good" in text
+
+
+def test_doctor_flags_corrupted_data_with_a_fix(tmp_path, monkeypatch):
+    f = tmp_path / "rooms.csv"
+    f.write_text("room_id\n1\n")
+    manifest.record(f, root=tmp_path)
+    f.write_text("room_id\n2\n")
+    monkeypatch.setenv("LIVEDQN_DATA", str(tmp_path))
+    findings = run_checks(render=False, import_tf=False)
+    bad = [x for x in findings if not x.ok]
+    assert len(bad) == 1 and "git checkout" in bad[0].fix
+    lines = []
+    assert doctor(render=False, out=lines.append) is False
+    assert "1 problem(s) found" in "\n".join(lines)
+
+
+def test_doctor_command_exit_status(tmp_path):
+    ok = subprocess.run(
+        [sys.executable, "-m", "livedqn_edu", "doctor", "--no-render"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "All good" in ok.stdout
+    env = {"LIVEDQN_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    (tmp_path / "MANIFEST.json").write_text('{"x.csv": {"sha256": "0", "bytes": 1}}')
+    bad = subprocess.run(
+        [sys.executable, "-m", "livedqn_edu", "doctor", "--no-render"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert bad.returncode == 1
+    assert "data/x.csv is missing" in bad.stdout

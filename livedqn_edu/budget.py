@@ -14,9 +14,11 @@ same settings and notebook outputs stay free of log noise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import numpy as np
@@ -76,10 +78,38 @@ def tf_threads() -> int:
 _TF: Any = None
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Mute file descriptor 2 (TensorFlow's C++ start-up log) unless ``LIVEDQN_TF_VERBOSE=1``.
+
+    TensorFlow writes lines such as "Could not find cuda drivers" straight to the process's
+    stderr before its own log level applies; Jupyter would show them under every import cell.
+    Python exceptions are unaffected: they still propagate with their messages.
+    """
+    if os.environ.get("LIVEDQN_TF_VERBOSE") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def import_tensorflow() -> Any:
     """Import TensorFlow once, with the course's thread and log settings; return the module.
 
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` (errors only), ``KERAS_BACKEND=tensorflow``, hides GPUs
+    Mutes TensorFlow's C++ start-up lines (set ``LIVEDQN_TF_VERBOSE=1`` to see them), sets
+    ``TF_CPP_MIN_LOG_LEVEL=2`` (errors only), ``KERAS_BACKEND=tensorflow``, hides GPUs
     (``CUDA_VISIBLE_DEVICES=-1``: the course runs on CPU, this skips a noisy CUDA probe) and
     intra/inter-op threads from :func:`tf_threads`, before TensorFlow runs any op. Every module of
     the package imports TensorFlow through this function, never directly.
@@ -91,15 +121,17 @@ def import_tensorflow() -> Any:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # CPU course: no GPU probe, no log
-    import tensorflow as tf  # noqa: PLC0415  (deliberately lazy: TF takes seconds to import)
+    with _quiet_stderr():
+        import tensorflow as tf  # noqa: PLC0415  (deliberately lazy: TF takes seconds to import)
 
-    n = tf_threads()
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(n)
-    except RuntimeError:
-        # TensorFlow was already initialised elsewhere; its settings stay as they are.
-        pass
+        n = tf_threads()
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(n)
+        except RuntimeError:
+            # TensorFlow was already initialised elsewhere; its settings stay as they are.
+            pass
+        tf.config.list_logical_devices()  # initialise the runtime now, while its log is muted
     tf.get_logger().setLevel("ERROR")
     _TF = tf
     return tf

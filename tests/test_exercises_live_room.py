@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from livedqn_edu.envs.choice import choice_probabilities as reference_choice_probabilities
 from livedqn_edu.exercises import check_choice_probabilities
-from livedqn_edu.exercises.live_room import reference_choice_probabilities
 
 
 def _stub(u_room, u_browse, u_close):

@@ -2,7 +2,8 @@
 
 The learner writes the viewer's choice rule, a multinomial logit over three options: watch the
 shown room, keep browsing, or close the app. Each option has a utility ``u``; the probability of
-option ``i`` is ``exp(u_i) / sum_j exp(u_j)``.
+option ``i`` is ``exp(u_i) / sum_j exp(u_j)``. The world uses the same rule
+(:func:`livedqn_edu.envs.choice.choice_probabilities`).
 """
 
 from __future__ import annotations
@@ -14,31 +15,7 @@ import numpy as np
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
 
-__all__ = ["check_choice_probabilities", "reference_choice_probabilities"]
-
-
-def reference_choice_probabilities(
-    u_room: Any, u_browse: Any = 0.0, u_close: Any = 0.0
-) -> np.ndarray:
-    """The multinomial-logit probabilities of (watch, keep browsing, close the app).
-
-    ``p_i = exp(u_i - m) / sum_j exp(u_j - m)`` with ``m = max_j u_j`` (subtracting the largest
-    utility changes nothing mathematically and keeps ``exp`` from overflowing).
-
-    Args:
-        u_room: utility of watching the shown room, a float or a ``(n,)`` float array.
-        u_browse: utility of keeping on browsing (same shape as ``u_room``, or a float).
-        u_close: utility of closing the app (same shape as ``u_room``, or a float).
-
-    Returns:
-        ``(3,)`` float64 for scalar inputs, else ``(n, 3)`` float64; each row sums to 1.
-    """
-    u = np.stack(
-        np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (u_room, u_browse, u_close))),
-        axis=-1,
-    )
-    z = np.exp(u - u.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
+__all__ = ["check_choice_probabilities"]
 
 
 def _cases() -> list[Case]:

@@ -75,10 +75,10 @@ LOG_COLUMNS: tuple[Column, ...] = (
 ROOM_COLUMNS: tuple[Column, ...] = (
     Column("room_id", "int", "room index, 0 .. n_rooms - 1", 0),
     Column("category", "str", "one of the 8 categories (gaming, music, chat, ...)"),
-    Column("quality", "float", "content quality, higher is better (unitless)"),
-    Column("popularity", "float", "base audience weight, heavy-tailed (unitless, mean 1)", 0),
-    Column("start_hour", "float", "hour of the day the daily stream starts (0-24)", 0, 24),
-    Column("stream_hours", "float", "typical stream length, hours", 0),
+    Column("quality", "float", "hidden content quality, standard normal (unitless)"),
+    Column("audience", "float", "typical number of viewers while live (power law)", 0),
+    Column("live_hours_per_week", "float", "hours live in the weekly schedule", 0, 168),
+    Column("peak_hour", "int", "hour of the day (0-23) the room is most often live", 0, 23),
 )
 """Columns of ``data/live_room_rooms.csv.gz`` in file order."""
 
@@ -108,22 +108,15 @@ def parse_lists(
     parts = values.astype(str).str.split(" ", expand=True)
     if parts.shape[1] == 0:
         parts = pd.DataFrame(index=values.index, columns=[0])
-    cells = parts.to_numpy(dtype=object)
-    present = np.array([[c is not None and c == c and c != "" for c in row] for row in cells])
+    present = (parts.notna() & parts.ne("")).to_numpy(dtype=bool)
     lengths = present.sum(axis=1).astype(np.int64)
     num = parts.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     bad = present & ~np.isfinite(num)
     if kind == "ids":
         bad |= present & np.isfinite(num) & (num != np.round(num))
-    # a list must be contiguous ("3  4" has an empty item) and non-empty
-    bad_row = (
-        bad.any(axis=1)
-        | (lengths == 0)
-        | (
-            present.sum(axis=1)
-            != np.argmin(np.concatenate([present, np.zeros((len(cells), 1), bool)], axis=1), axis=1)
-        )
-    )
+    # a list must be non-empty and contiguous ("3  4" has an empty item in the middle)
+    first_gap = np.argmin(np.column_stack([present, np.zeros(len(present), bool)]), axis=1)
+    bad_row = bad.any(axis=1) | (lengths == 0) | (lengths != first_gap)
     if bad_row.any():
         row = int(np.flatnonzero(bad_row)[0])
         want = "space-separated integers" if kind == "ids" else "space-separated numbers"

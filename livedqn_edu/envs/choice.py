@@ -1,0 +1,91 @@
+"""The viewer's response maths as small pure functions (tested with hand-computed values).
+
+- :func:`choice_probabilities`: the multinomial logit between the shown room, "keep browsing" and
+  "close the app";
+- :func:`expected_truncated_lognormal`: the mean watch time when log-normal watch minutes are cut
+  at the end of the stream;
+- :func:`sigmoid`: log-odds to probability (gifts, follows, return visits).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["choice_probabilities", "expected_truncated_lognormal", "normal_cdf", "sigmoid"]
+
+
+def choice_probabilities(
+    utility: np.ndarray | float,
+    browse_utility: np.ndarray | float,
+    close_utility: np.ndarray | float,
+) -> np.ndarray:
+    """Multinomial-logit probabilities of (click the shown room, keep browsing, close the app).
+
+    ``p_j = exp(u_j) / (exp(u_room) + exp(u_browse) + exp(u_close))``, computed stably by
+    subtracting the largest utility first.
+
+    Args:
+        utility: utility of the shown room, any shape ``S``, float.
+        browse_utility: utility of keeping on browsing (broadcast to ``S``).
+        close_utility: utility of closing the app (broadcast to ``S``).
+
+    Returns:
+        ``S + (3,)`` float64 probabilities ``[click, browse, close]``, summing to 1 on the last
+        axis.
+
+    Example:
+        >>> choice_probabilities(0.0, 0.0, 0.0).round(3).tolist()
+        [0.333, 0.333, 0.333]
+    """
+    u = np.stack(
+        np.broadcast_arrays(
+            np.asarray(utility, dtype=np.float64),
+            np.asarray(browse_utility, dtype=np.float64),
+            np.asarray(close_utility, dtype=np.float64),
+        ),
+        axis=-1,
+    )
+    e = np.exp(u - u.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """``1 / (1 + exp(-x))``, float64."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Error function (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7)."""
+    s = np.sign(x)
+    x = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    return s * (1.0 - poly * np.exp(-x * x))
+
+
+def normal_cdf(x: np.ndarray | float) -> np.ndarray:
+    """Standard normal cumulative distribution ``Phi(x)``, float64 (error below 1e-7)."""
+    return 0.5 * (1.0 + _erf(np.asarray(x, dtype=np.float64) / np.sqrt(2.0)))
+
+
+def expected_truncated_lognormal(
+    mu: np.ndarray | float, sigma: float, cap: np.ndarray | float
+) -> np.ndarray:
+    """``E[min(X, cap)]`` for ``X ~ LogNormal(mu, sigma)``: mean watch minutes cut at stream end.
+
+    ``E[min(X, c)] = exp(mu + s^2/2) Phi((ln c - mu - s^2)/s) + c (1 - Phi((ln c - mu)/s))``.
+
+    Args:
+        mu: mean of ``log X`` (broadcastable).
+        sigma: standard deviation of ``log X``, > 0.
+        cap: the cut (minutes until the stream ends), > 0 (broadcastable).
+
+    Returns:
+        float64 array of the broadcast shape.
+    """
+    cap = np.maximum(np.asarray(cap, dtype=np.float64), 1e-12)
+    mu = np.asarray(mu, dtype=np.float64)
+    z = (np.log(cap) - mu) / sigma
+    return np.exp(mu + 0.5 * sigma**2) * normal_cdf(z - sigma) + cap * (1.0 - normal_cdf(z))

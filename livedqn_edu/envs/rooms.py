@@ -1,0 +1,278 @@
+"""The rooms of the live-room world: categories, content, quality, audience and weekly schedules.
+
+A room (one streamer) is generated once from a seed and never changes: it belongs to one of the
+categories, has a content vector near its category's centre, a hidden quality, an audience size
+drawn from a heavy-tailed power law, and a weekly schedule of the hours when it is live. The
+schedule is stored at the resolution of ``slot_minutes`` (10 minutes by default, the snapshot
+period of the Twitch dataset of Rappaz, McAuley and Aberer, RecSys 2021), so that "is room r live
+at minute t?" is one table look-up and every stream starts and ends on a slot boundary.
+
+Most rooms go live in the evening and more of them on weekends; a small share of rooms is live
+all the time (24/7 channels), so that there is always something to watch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "CATEGORIES",
+    "MINUTES_PER_DAY",
+    "MINUTES_PER_WEEK",
+    "Rooms",
+    "make_rooms",
+]
+
+CATEGORIES: tuple[str, ...] = (
+    "gaming",
+    "music",
+    "chat",
+    "outdoor",
+    "sports",
+    "education",
+    "shopping",
+    "talent",
+)
+"""Names of the room categories, in the order of the category index."""
+
+MINUTES_PER_DAY: int = 24 * 60
+MINUTES_PER_WEEK: int = 7 * MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class Rooms:
+    """All rooms of a world, as arrays indexed by room id (``0 .. n_rooms - 1``).
+
+    Attributes:
+        category: ``(n_rooms,)`` int64, category index in ``[0, n_categories)``.
+        content: ``(n_rooms, dim)`` float64 unit vectors near their category's centre.
+        quality: ``(n_rooms,)`` float64, hidden quality, standard normal.
+        audience: ``(n_rooms,)`` float64, typical number of viewers while live (power law).
+        slot_minutes: schedule resolution, in minutes.
+        live: ``(n_slots, n_rooms)`` bool, room live in weekly slot ``s`` (``n_slots`` slots per
+            week, slot 0 starts on Monday 00:00).
+        start: ``(n_slots, n_rooms)`` int32, week minute at which the stream that covers slot
+            ``s`` started (may be negative for a stream that began in the previous week); only
+            meaningful where ``live``.
+        end: ``(n_slots, n_rooms)`` int32, week minute at which that stream ends (may exceed
+            ``MINUTES_PER_WEEK``); only meaningful where ``live``.
+        live_ids: ``(n_slots, max_live)`` int64, ids of the rooms live in slot ``s`` sorted by
+            audience (largest first), padded with -1.
+        shuffled_ids: ``(n_slots, max_live)`` int64, the same rooms in a fixed random order
+            (the exploratory candidate source walks this list), padded with -1.
+        n_live: ``(n_slots,)`` int64, number of rooms live in slot ``s``.
+    """
+
+    category: np.ndarray
+    content: np.ndarray
+    quality: np.ndarray
+    audience: np.ndarray
+    slot_minutes: int
+    live: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    live_ids: np.ndarray
+    shuffled_ids: np.ndarray
+    n_live: np.ndarray
+
+    @property
+    def n_rooms(self) -> int:
+        """Number of rooms."""
+        return int(self.category.shape[0])
+
+    @property
+    def n_slots(self) -> int:
+        """Number of schedule slots in one week."""
+        return int(self.live.shape[0])
+
+    def slot_of(self, t: np.ndarray) -> np.ndarray:
+        """Weekly slot index of clock times ``t`` (minutes since Monday 00:00), int64."""
+        return (np.asarray(t, dtype=np.float64) // self.slot_minutes).astype(np.int64) % (
+            self.n_slots
+        )
+
+    def is_live(self, room_ids: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Whether each room is live at clock time ``t`` (broadcast shapes), bool."""
+        room_ids = np.asarray(room_ids)
+        slot = self.slot_of(t)
+        ok = room_ids >= 0
+        return ok & self.live[slot, np.where(ok, room_ids, 0)]
+
+    def stream_end(self, room_ids: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Absolute clock minute at which the current stream of each (live) room ends, float64.
+
+        Args:
+            room_ids: room ids, any shape, of rooms live at ``t``.
+            t: clock times in minutes since the world's Monday 00:00, broadcastable.
+        """
+        t = np.asarray(t, dtype=np.float64)
+        week_base = np.floor(t / MINUTES_PER_WEEK) * MINUTES_PER_WEEK
+        return week_base + self.end[self.slot_of(t), room_ids]
+
+    def stream_start(self, room_ids: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Absolute clock minute at which the current stream of each (live) room began."""
+        t = np.asarray(t, dtype=np.float64)
+        week_base = np.floor(t / MINUTES_PER_WEEK) * MINUTES_PER_WEEK
+        return week_base + self.start[self.slot_of(t), room_ids]
+
+    def live_by_hour(self) -> np.ndarray:
+        """Mean number of live rooms by hour of the day, ``(7, 24)`` float64 (day x hour)."""
+        per_hour = 60 // self.slot_minutes
+        counts = self.live.sum(axis=1).reshape(7, 24, per_hour)
+        return counts.mean(axis=2)
+
+
+def _schedule(
+    n_rooms: int,
+    slot_minutes: int,
+    rng: np.random.Generator,
+    *,
+    evening_share: float,
+    weekend_uplift: float,
+    live_days_per_week: float,
+    mean_stream_hours: float,
+    always_live_share: float,
+) -> np.ndarray:
+    """Weekly live table ``(n_slots, n_rooms)`` bool; streams are runs of whole slots."""
+    per_day = MINUTES_PER_DAY // slot_minutes
+    n_slots = 7 * per_day
+    # preferred start hour: evening peak, afternoon bump, or any time of day
+    kind = rng.random(n_rooms)
+    afternoon_share = (1.0 - evening_share) * 0.6
+    hour = np.where(
+        kind < evening_share,
+        rng.normal(19.5, 1.5, n_rooms),
+        np.where(
+            kind < evening_share + afternoon_share,
+            rng.normal(13.0, 2.0, n_rooms),
+            rng.uniform(0.0, 24.0, n_rooms),
+        ),
+    ) % 24.0
+    # stream length (hours), log-normal around the mean, between 30 min and 10 h
+    hours = np.clip(rng.lognormal(np.log(mean_stream_hours) - 0.18, 0.6, n_rooms), 0.5, 10.0)
+    # how often a room streams: a per-room weekday probability; weekends are busier
+    p_day = np.clip(rng.beta(2.0, 2.0, n_rooms) * 2 * live_days_per_week / 7.0, 0.05, 1.0)
+    live = np.zeros((n_slots, n_rooms), dtype=bool)
+    length_slots = np.maximum(1, np.round(hours * 60 / slot_minutes).astype(np.int64))
+    for day in range(7):
+        p = np.clip(p_day * (weekend_uplift if day >= 5 else 1.0), 0.0, 1.0)
+        on = rng.random(n_rooms) < p
+        jitter = rng.normal(0.0, 0.5, n_rooms)
+        first = day * per_day + np.round((hour + jitter) % 24 * 60 / slot_minutes).astype(np.int64)
+        for r in np.flatnonzero(on):
+            idx = np.arange(first[r], first[r] + length_slots[r]) % n_slots
+            live[idx, r] = True
+    n_always = int(round(always_live_share * n_rooms))
+    if n_always:
+        live[:, rng.choice(n_rooms, size=n_always, replace=False)] = True
+    return live
+
+
+def _runs(live: np.ndarray, slot_minutes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end week minutes of the stream covering each live slot (cyclic week)."""
+    n_slots, n_rooms = live.shape
+    start = np.zeros(live.shape, dtype=np.int32)
+    end = np.zeros(live.shape, dtype=np.int32)
+    for r in range(n_rooms):
+        col = live[:, r]
+        if col.all():  # 24/7 room: one endless stream, report a window around every slot
+            start[:, r] = (np.arange(n_slots) - n_slots) * slot_minutes
+            end[:, r] = (np.arange(n_slots) + 1 + n_slots) * slot_minutes
+            continue
+        if not col.any():
+            continue
+        doubled = np.concatenate([col, col, col])
+        # walk the tripled week so runs that wrap around Sunday midnight get both ends
+        s = np.flatnonzero(doubled & ~np.roll(doubled, 1))
+        e = np.flatnonzero(doubled & ~np.roll(doubled, -1)) + 1
+        for a, b in zip(s, e, strict=True):
+            lo, hi = max(a, n_slots), min(b, 2 * n_slots)
+            if lo < hi:
+                start[lo - n_slots : hi - n_slots, r] = (a - n_slots) * slot_minutes
+                end[lo - n_slots : hi - n_slots, r] = (b - n_slots) * slot_minutes
+    return start, end
+
+
+def make_rooms(
+    n_rooms: int,
+    n_categories: int,
+    dim: int,
+    rng: np.random.Generator,
+    *,
+    slot_minutes: int = 10,
+    category_spread: float = 0.5,
+    popularity_exponent: float = 1.2,
+    min_audience: float = 20.0,
+    evening_share: float = 0.65,
+    weekend_uplift: float = 1.4,
+    live_days_per_week: float = 4.0,
+    mean_stream_hours: float = 3.0,
+    always_live_share: float = 0.02,
+) -> Rooms:
+    """Generate the rooms of a world.
+
+    Args:
+        n_rooms: number of rooms.
+        n_categories: number of categories (rooms are spread evenly at random over them).
+        dim: dimension of content vectors.
+        rng: the random generator (all randomness comes from it).
+        slot_minutes: schedule resolution in minutes; must divide 60.
+        category_spread: standard deviation of a room's content around its category centre.
+        popularity_exponent: tail index ``a`` of the Pareto audience sizes,
+            ``P(audience > x) = (x / min_audience) ** -a``.
+        min_audience: smallest typical audience, in viewers.
+        evening_share: share of rooms whose streams start in the evening (around 19:30).
+        weekend_uplift: how much likelier a room is to stream on Saturday and Sunday.
+        live_days_per_week: mean number of weekdays-equivalent days a room streams.
+        mean_stream_hours: mean stream length, in hours.
+        always_live_share: share of 24/7 rooms (never offline).
+
+    Returns:
+        The :class:`Rooms` with their weekly schedule tables.
+    """
+    if 60 % slot_minutes:
+        raise ValueError(f"slot_minutes must divide 60 (e.g. 5, 10, 15), got {slot_minutes}")
+    category = rng.integers(0, n_categories, n_rooms)
+    centres = rng.normal(size=(n_categories, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    content = centres[category] + category_spread * rng.normal(size=(n_rooms, dim)) / np.sqrt(dim)
+    content /= np.linalg.norm(content, axis=1, keepdims=True)
+    quality = rng.normal(size=n_rooms)
+    # Pareto audience, a little higher for better rooms (popularity follows quality, loosely)
+    audience = min_audience * (1.0 + rng.pareto(popularity_exponent, n_rooms))
+    audience *= np.exp(0.3 * quality)
+    live = _schedule(
+        n_rooms,
+        slot_minutes,
+        rng,
+        evening_share=evening_share,
+        weekend_uplift=weekend_uplift,
+        live_days_per_week=live_days_per_week,
+        mean_stream_hours=mean_stream_hours,
+        always_live_share=always_live_share,
+    )
+    start, end = _runs(live, slot_minutes)
+    n_live = live.sum(axis=1).astype(np.int64)
+    width = max(1, int(n_live.max()))
+    live_ids = np.full((live.shape[0], width), -1, dtype=np.int64)
+    shuffled = np.full_like(live_ids, -1)
+    by_audience = np.argsort(-audience, kind="stable")
+    for s in range(live.shape[0]):
+        ids = by_audience[live[s, by_audience]]
+        live_ids[s, : ids.size] = ids
+        shuffled[s, : ids.size] = rng.permutation(ids)
+    return Rooms(
+        category=category,
+        content=content,
+        quality=quality,
+        audience=audience,
+        slot_minutes=slot_minutes,
+        live=live,
+        start=start,
+        end=end,
+        live_ids=live_ids,
+        shuffled_ids=shuffled,
+        n_live=n_live,
+    )

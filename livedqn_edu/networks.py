@@ -20,7 +20,7 @@ from livedqn_edu.budget import import_tensorflow
 import_tensorflow()
 import keras  # noqa: E402  (after import_tensorflow, which sets threads and log level)
 
-__all__ = ["mlp_q_network", "DuelingCombine", "numpy_forward"]
+__all__ = ["mlp_q_network", "DuelingCombine", "numpy_forward", "candidate_scorer", "MaskedScores"]
 
 
 @keras.saving.register_keras_serializable(package="livedqn_edu")
@@ -162,3 +162,65 @@ def numpy_forward(
     except (ValueError, TypeError):
         return None
     return forward if ok else None
+
+
+# --- candidate-scoring network (the live-room recommender; appended by the recommender work) ---
+@keras.saving.register_keras_serializable(package="livedqn_edu")
+class MaskedScores(keras.layers.Layer):
+    """Set the scores of masked (empty) slots to ``-inf``: ``(B, K)`` scores, ``(B, K)`` bool."""
+
+    def call(self, inputs: list) -> object:  # noqa: D102
+        scores, mask = inputs
+        return keras.ops.where(keras.ops.cast(mask, "bool"), scores, float("-inf"))
+
+
+def candidate_scorer(
+    user_dim: int,
+    cand_dim: int,
+    n_candidates: int,
+    hidden: Sequence[int] = (64, 64),
+    seed: int = 0,
+) -> keras.Model:
+    """A Q-network that scores each of K candidate rooms with the same small MLP.
+
+    ``Q(s, a) = f([user, candidates[a]])`` for every slot ``a``: the viewer's context is tiled
+    over the K slots and concatenated with each candidate's features, and the same Dense layers
+    score every slot. So the network has as many weights for K = 10 as for K = 100, learns from
+    every slot what it learns from one, and is permutation-equivariant (shuffle the candidates,
+    and the Q-values shuffle the same way). Empty slots (``mask`` False) score ``-inf``, so an
+    ``argmax`` never picks them; :class:`~livedqn_edu.dqn.DQNAgent` also masks them out of the
+    ``max`` of its targets, and a row with no valid slot bootstraps 0.
+
+    Args:
+        user_dim: U, length of the viewer context vector.
+        cand_dim: F, features per candidate.
+        n_candidates: K, number of slots (the action space size).
+        hidden: units of each hidden layer of the per-candidate MLP, e.g. ``(64, 64)``.
+        seed: seed of the weight initialisers (same seed, same initial weights).
+
+    Returns:
+        A functional ``keras.Model`` taking a dict ``{"user": (B, U) float32, "candidates":
+        (B, K, F) float32, "mask": (B, K) bool}`` and returning ``(B, K)`` float32 Q-values,
+        ``-inf`` in masked slots.
+    """
+    user_dim = _check_positive_int("user_dim", user_dim)
+    cand_dim = _check_positive_int("cand_dim", cand_dim)
+    k = _check_positive_int("n_candidates", n_candidates)
+    hidden = tuple(_check_positive_int("hidden units", h) for h in hidden)
+
+    def init(i: int) -> keras.initializers.Initializer:
+        return keras.initializers.GlorotUniform(seed=seed * 1_000 + i)
+
+    user = keras.Input(shape=(user_dim,), name="user")
+    cands = keras.Input(shape=(k, cand_dim), name="candidates")
+    mask = keras.Input(shape=(k,), dtype="bool", name="mask")
+    x = keras.layers.Concatenate(axis=-1, name="pair")(
+        [keras.layers.RepeatVector(k, name="tile_user")(user), cands]
+    )  # (B, K, U + F): one row per (viewer, candidate) pair
+    for i, units in enumerate(hidden):
+        x = keras.layers.Dense(units, "relu", kernel_initializer=init(i), name=f"hidden_{i}")(x)
+    x = keras.layers.Dense(1, kernel_initializer=init(len(hidden)), name="score")(x)
+    scores = keras.layers.Reshape((k,), name="scores")(x)
+    q = MaskedScores(name="q_values")([scores, mask])
+    inputs = {"user": user, "candidates": cands, "mask": mask}
+    return keras.Model(inputs, q, name="candidate_scorer")

@@ -58,11 +58,13 @@ def _logs() -> pd.DataFrame:
             "propensity": [0.1, 1.0],
             "audience": [25, 30],
             "followed": [0, 1],
+            "past_minutes": [0.0, 75.5],
+            "choice": [1, 0],
             "click": [0, 1],
             "watch_minutes": [0.0, 12.25],
             "gift": [0.0, 0.0],
             "follow": [0, 0],
-            "close": [0, 1],
+            "session_end": [0, 1],
         }
     )
 

@@ -73,15 +73,15 @@ class WorldConfig:
     """then this many to the most-watched live rooms; the rest are random live rooms."""
 
     # --- choice model (multinomial logit: the shown room, keep browsing, close the app) ---------
-    base_click_utility: float = -4.0
+    base_click_utility: float = -5.3
     """utility of an average shown room before its terms (sets the click-through rate)."""
     taste_weight: float = 1.5
     """utility per unit of taste-content match (cosine in [-1, 1])."""
     quality_weight: float = 0.4
     """utility per standard deviation of room quality."""
-    follow_weight: float = 2.0
+    follow_weight: float = 1.5
     """utility bonus of a followed room."""
-    habit_weight: float = 0.5
+    habit_weight: float = 0.4
     """utility per unit of log(1 + minutes previously watched in this room)."""
     audience_weight: float = 0.15
     """utility per unit of log audience above the smallest audience (social proof)."""
@@ -103,7 +103,7 @@ class WorldConfig:
     """log-minutes gained per unit of taste-content match."""
     watch_sigma: float = 1.2
     """standard deviation of log watch minutes (heavy tail)."""
-    gift_logit: float = -5.0
+    gift_logit: float = -5.4
     """log-odds of a gift on an average click."""
     gift_minutes_gain: float = 0.3
     """gift log-odds gained per unit of log(1 + minutes watched)."""
@@ -117,7 +117,7 @@ class WorldConfig:
     """follow log-odds gained per unit of log(1 + minutes watched)."""
 
     # --- return visits and churn ----------------------------------------------------------------
-    return_logit: float = 0.6
+    return_logit: float = 1.5
     """log-odds of coming back the next day after an average session."""
     return_satisfaction_gain: float = 1.5
     """return log-odds gained per unit of session satisfaction above 0.5 (satisfaction in [0, 1])."""
@@ -127,7 +127,7 @@ class WorldConfig:
     """a session with fewer watch minutes than this is unhappy."""
     churn_after_sessions: int = 3
     """unhappy sessions in a row before a viewer may churn."""
-    churn_probability: float = 0.3
+    churn_probability: float = 0.15
     """probability of churning after each unhappy session beyond that streak."""
 
     # --- reward --------------------------------------------------------------------------------

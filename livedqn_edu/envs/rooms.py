@@ -183,10 +183,10 @@ def _runs(live: np.ndarray, slot_minutes: int) -> tuple[np.ndarray, np.ndarray]:
             continue
         if not col.any():
             continue
-        doubled = np.concatenate([col, col, col])
-        # walk the tripled week so runs that wrap around Sunday midnight get both ends
-        s = np.flatnonzero(doubled & ~np.roll(doubled, 1))
-        e = np.flatnonzero(doubled & ~np.roll(doubled, -1)) + 1
+        # walk three weeks in a row so that runs wrapping around Sunday midnight get both ends
+        edges = np.diff(np.concatenate([[0], np.tile(col, 3).astype(np.int8), [0]]))
+        s = np.flatnonzero(edges == 1)
+        e = np.flatnonzero(edges == -1)
         for a, b in zip(s, e, strict=True):
             lo, hi = max(a, n_slots), min(b, 2 * n_slots)
             if lo < hi:
@@ -242,7 +242,7 @@ def make_rooms(
     quality = rng.normal(size=n_rooms)
     # Pareto audience, a little higher for better rooms (popularity follows quality, loosely)
     audience = min_audience * (1.0 + rng.pareto(popularity_exponent, n_rooms))
-    audience *= np.exp(0.3 * quality)
+    audience = np.maximum(audience * np.exp(0.3 * quality), min_audience)
     live = _schedule(
         n_rooms,
         slot_minutes,

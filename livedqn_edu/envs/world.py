@@ -40,6 +40,7 @@ from livedqn_edu.envs.viewers import Viewers, make_viewers
 
 __all__ = [
     "COMPONENTS",
+    "FEATURE_MAX",
     "Rooms",
     "Viewers",
     "World",
@@ -57,6 +58,10 @@ COMPONENTS: tuple[str, ...] = (
 )  # fmt: skip
 """Keys of the components dict of :meth:`World.step` (each ``(N,)``; choice 0/1/2 = click/
 browse/close, room and category of the shown room, -1 for viewers already done)."""
+
+
+FEATURE_MAX: float = 10.0
+"""Every observation feature is clipped to at most this value (so the spaces are bounded)."""
 
 
 def _category_names(n_categories: int) -> list[str]:
@@ -277,7 +282,7 @@ class World:
         user[:, 6 : 6 + nc] = v.fatigue / 5.0
         user[:, 6 + nc] = v.n_follows / c.max_follows
         user[:, 7 + nc] = np.minimum(v.t / self.horizon_minutes, 1.0)
-        feats = np.empty((n, c.k, nc + 7), dtype=np.float32)
+        feats = np.empty((n, c.k, nc + 6), dtype=np.float32)
         feats[:, :, : nc + 1] = self._static[ids]
         feats[:, :, nc + 1] = v.followed[rows, ids]
         feats[:, :, nc + 2] = np.log1p(v.habit[rows, ids]) / 5.0
@@ -289,6 +294,8 @@ class World:
         share = v.category_minutes / np.maximum(v.category_minutes.sum(axis=1, keepdims=True), 1.0)
         feats[:, :, nc + 5] = share[rows, cat]
         feats[:, :, nc + 3 :] *= self.mask[:, :, None]
+        np.minimum(feats, FEATURE_MAX, out=feats)
+        np.minimum(user, FEATURE_MAX, out=user)
         return {"user": user, "candidates": feats, "mask": self.mask.copy(),
                 "room_ids": ids.copy()}  # fmt: skip
 

@@ -9,4 +9,7 @@ from livedqn_edu.exercises._core import Case, CheckResult, run_checks, show_sour
 
 __all__ = ["Case", "CheckResult", "run_checks", "show_source"]
 # per-lesson checkers are imported below (one line per module, e.g. `from .tabular import *`)
+from livedqn_edu.exercises.article import *  # noqa: F403
 from livedqn_edu.exercises.live_room import *  # noqa: F403
+from livedqn_edu.exercises.tabular import *  # noqa: F403
+from livedqn_edu.exercises.dqn import *  # noqa: F403

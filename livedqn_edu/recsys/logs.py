@@ -1,206 +1,174 @@
-"""The shipped live-room logs: load and validate them, write them deterministically.
+"""The live-room logged data: the schema, generation by a logging policy, loading, the CLI.
 
-Two gzip-compressed CSV files live in ``data/`` (schema in :mod:`livedqn_edu.recsys.schema` and in
-``data/README.md``):
+Two gzip-compressed CSV files live in ``data/`` (columns in :mod:`livedqn_edu.recsys.schema` and
+in ``data/README.md``):
 
-- ``live_room_logs.csv.gz``: one row per impression shown by a stochastic logging policy
-  (:mod:`livedqn_edu.recsys.logging_policy`), with the exact propensity of every candidate;
+- ``live_room_logs.csv.gz``: one row per impression shown by the stochastic logging policy of
+  :mod:`livedqn_edu.recsys.logging_policy`, with the exact propensity of every candidate, so that
+  off-policy estimators (IPS, SNIPS, doubly robust) need no guessing;
 - ``live_room_rooms.csv.gz``: one row per room.
 
-``load_logs`` and ``load_rooms`` check every column and every cross-reference and raise one clear
-``ValueError`` naming the file, the row and the column. ``write_csv_gz`` writes a table the same
-way byte for byte on every run (fixed float formatting, gzip with ``mtime=0`` and no file name),
-which is what ``livedqn-edu data --regenerate`` relies on.
+:func:`generate_logs` runs the logging policy in the world; :func:`load_logs` and
+:func:`load_rooms` (from :mod:`livedqn_edu.recsys.loading`) read and validate the files with a
+clear error naming the file, the row and the column; :func:`data_command` is
+``livedqn-edu data --stats`` / ``--regenerate``.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from livedqn_edu.manifest import data_dir
-from livedqn_edu.recsys.schema import LOG_COLUMNS, ROOM_COLUMNS, parse_lists, validate_table
+from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.rooms import CATEGORIES, MINUTES_PER_DAY
+from livedqn_edu.envs.world import World
+from livedqn_edu.recsys.loading import (
+    LOGS_FILE,
+    ROOMS_FILE,
+    candidate_matrix,
+    load_logs,
+    load_rooms,
+    write_csv_gz,
+)
+from livedqn_edu.recsys.logging_policy import (
+    LoggingPolicyConfig,
+    logging_propensities,
+    sample_slots,
+)
 
 __all__ = [
     "LOGS_FILE",
     "ROOMS_FILE",
+    "LoggingPolicyConfig",
+    "candidate_matrix",
+    "data_command",
+    "generate_logs",
     "load_logs",
     "load_rooms",
-    "candidate_matrix",
+    "rooms_table",
     "write_csv_gz",
 ]
 
-LOGS_FILE = "live_room_logs.csv.gz"
-"""File name of the impression logs inside ``data/``."""
-ROOMS_FILE = "live_room_rooms.csv.gz"
-"""File name of the rooms table inside ``data/``."""
 
-_PROPENSITY_ATOL = 1e-9
-
-
-def write_csv_gz(df: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``df`` as a gzip-compressed CSV that is identical byte for byte on every run.
-
-    Floats are written with ``repr`` (shortest round-trip), lines end with ``\\n``, and the gzip
-    header carries no time stamp and no file name.
-
-    Returns:
-        The path written.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = df.to_csv(index=False, lineterminator="\n")
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
-    ):
-        gz.write(text.encode("utf-8"))
-    return path
+def rooms_table(world: World) -> pd.DataFrame:
+    """The rooms of ``world`` as a table with the columns of ``ROOM_COLUMNS``."""
+    r = world.rooms
+    per_hour = 60 // r.slot_minutes
+    hourly = r.live.reshape(7, 24, per_hour, r.n_rooms).sum(axis=(0, 2))  # (24, n_rooms)
+    names = [CATEGORIES[i] if i < len(CATEGORIES) else f"category_{i}" for i in r.category]
+    return pd.DataFrame(
+        {
+            "room_id": np.arange(r.n_rooms),
+            "category": names,
+            "quality": np.round(r.quality, 4),
+            "audience": np.round(r.audience, 2),
+            "live_hours_per_week": r.live.sum(axis=0) * r.slot_minutes / 60.0,
+            "peak_hour": np.argmax(hourly, axis=0),
+        }
+    )
 
 
-def _read_text(path: Path | str) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} does not exist; rebuild the shipped data with `livedqn-edu data --regenerate`"
-        )
-    with open(path, "rb") as f:
-        content = f.read()
-    if content[:2] == b"\x1f\x8b":
-        content = gzip.decompress(content)
-    try:
-        return pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not a readable CSV file: {exc}") from None
+def _join(matrix: np.ndarray, mask: np.ndarray) -> list[str]:
+    """Row-wise space-joined ``repr`` of the masked entries (ints or floats)."""
+    return [" ".join(map(repr, row[m].tolist())) for row, m in zip(matrix, mask, strict=True)]
 
 
-def load_rooms(path: Path | str | None = None) -> pd.DataFrame:
-    """Load and validate the rooms table.
+def generate_logs(
+    seed: int,
+    n_viewers: int,
+    days: int,
+    config: WorldConfig | None = None,
+    policy: LoggingPolicyConfig | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the logging policy in the world and log every impression.
+
+    The world's viewers and responses draw from ``seed``; the logging policy draws from its own
+    generator (seeded with ``[seed, 1]``), so the same seed gives the same logs on every run.
 
     Args:
-        path: a ``.csv`` or ``.csv.gz`` file; default ``data/live_room_rooms.csv.gz``.
+        seed: a non-negative integer.
+        n_viewers: number of viewers, >= 1.
+        days: days of the log, >= 1 (replaces ``config.days``).
+        config: the world's configuration; default ``WorldConfig()``.
+        policy: epsilon and mix of the logging policy; default ``LoggingPolicyConfig()``.
 
     Returns:
-        One row per room, columns of :data:`~livedqn_edu.recsys.schema.ROOM_COLUMNS`.
-
-    Raises:
-        ValueError: a missing column, a wrong type, a value out of range or a duplicated
-            ``room_id``, naming the file, the row and the column.
+        ``(logs, rooms)``: one row per impression (columns of ``LOG_COLUMNS``, sorted by viewer
+        then time) and one row per room (``ROOM_COLUMNS``).
     """
-    path = Path(path) if path is not None else data_dir() / ROOMS_FILE
-    rooms = validate_table(_read_text(path), ROOM_COLUMNS, path)
-    dup = rooms["room_id"].duplicated().to_numpy()
-    if dup.any():
-        row = int(np.flatnonzero(dup)[0])
-        raise ValueError(
-            f"{path}: row {row} (file line {row + 2}), column 'room_id': room "
-            f"{rooms['room_id'].iloc[row]} appears twice; each room must have one row."
-        )
-    return rooms
-
-
-def candidate_matrix(logs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate sets of the logs as matrices, for off-policy estimators.
-
-    Args:
-        logs: a DataFrame from :func:`load_logs` (``n`` rows).
-
-    Returns:
-        ``(room_ids, propensities)``: ``(n, K)`` int64 room ids padded with -1, and ``(n, K)``
-        float64 logging probabilities padded with 0 (K = the largest candidate set).
-    """
-    ids, _ = parse_lists(logs["candidates"], "ids", "logs", "candidates")
-    probs, _ = parse_lists(logs["candidate_propensities"], "floats", "logs", "candidates")
-    return ids, probs
-
-
-def _fail(path: Path, bad: np.ndarray, column: str, message: str) -> None:
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{path}: row {row} (file line {row + 2}), column {column!r}: {message}")
-
-
-def load_logs(
-    path: Path | str | None = None, rooms: pd.DataFrame | Path | str | None = None
-) -> pd.DataFrame:
-    """Load and validate the impression logs.
-
-    Besides each column's type and range (see :data:`~livedqn_edu.recsys.schema.LOG_COLUMNS`), it
-    checks that ``room_id == candidates[slot]``, that ``propensity`` equals the shown slot's
-    entry of ``candidate_propensities``, that each row's candidate propensities lie in [0, 1] and
-    sum to 1, that a row without a click has no watch minutes, gift or follow, and that every
-    room id is in the rooms table.
-
-    Args:
-        path: a ``.csv`` or ``.csv.gz`` file; default ``data/live_room_logs.csv.gz``.
-        rooms: the rooms table (a DataFrame from :func:`load_rooms` or its path); default: the
-            rooms file next to ``path`` if there is one, else room ids are not cross-checked.
-
-    Returns:
-        One row per impression, typed (ints as int64, floats as float64, lists as str).
-
-    Raises:
-        ValueError: naming the file, the first bad row and the column.
-    """
-    path = Path(path) if path is not None else data_dir() / LOGS_FILE
-    logs = validate_table(_read_text(path), LOG_COLUMNS, path)
-    ids, n_ids = parse_lists(logs["candidates"], "ids", path, "candidates")
-    probs, n_probs = parse_lists(
-        logs["candidate_propensities"], "floats", path, "candidate_propensities"
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
+        raise ValueError(f"days must be an int >= 1, got {days!r}")
+    config = dataclasses.replace(config or WorldConfig(), days=int(days))
+    policy = policy or LoggingPolicyConfig()
+    world = World(config)
+    world.reset(n_viewers, seed=int(seed))
+    rng = np.random.default_rng([int(seed), 1])
+    v, audience = world.viewers, world.rooms.audience
+    chunks: list[dict[str, np.ndarray]] = []
+    while not v.done.all():
+        idx = np.flatnonzero(~v.done & world.mask.any(axis=1))
+        ids, mask = world.room_ids[idx], world.mask[idx]
+        followed = v.followed[idx[:, None], ids]
+        probs = logging_propensities(audience[np.maximum(ids, 0)], followed, mask, policy)
+        slots = sample_slots(probs, rng)
+        actions = np.zeros(v.n, dtype=np.int64)
+        actions[idx] = slots
+        room = ids[np.arange(idx.size), slots]
+        chunk = {
+            "viewer_id": idx,
+            "t": v.t[idx].copy(),
+            "session": v.sessions[idx] - 1,
+            "step": v.session_steps[idx].copy(),
+            "ids": ids,
+            "mask": mask,
+            "probs": probs,
+            "slot": slots,
+            "room_id": room,
+            "followed": followed[np.arange(idx.size), slots],
+            "past_minutes": v.habit[idx, room].astype(np.float64),
+        }
+        _, parts = world.step(actions)
+        for key in ("choice", "click", "watch_minutes", "gift", "follow", "session_end"):
+            chunk[key] = parts[key][idx]
+        chunks.append(chunk)
+    cat = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+    order = np.lexsort((cat["t"], cat["viewer_id"]))  # by viewer, then by time
+    cat = {k: a[order] for k, a in cat.items()}
+    day = np.floor(cat["t"] / MINUTES_PER_DAY)
+    room = cat["room_id"]
+    logs = pd.DataFrame(
+        {
+            "viewer_id": cat["viewer_id"],
+            "day": day.astype(np.int64),
+            "minute": np.round(cat["t"] - day * MINUTES_PER_DAY, 2),
+            "session": cat["session"],
+            "step": cat["step"],
+            "candidates": _join(cat["ids"], cat["mask"]),
+            "candidate_propensities": _join(cat["probs"], cat["mask"]),
+            "slot": cat["slot"],
+            "room_id": room,
+            "propensity": cat["probs"][np.arange(room.size), cat["slot"]],
+            "audience": np.round(audience[room]).astype(np.int64),
+            "followed": cat["followed"].astype(np.int64),
+            "past_minutes": np.round(cat["past_minutes"], 2),
+            "choice": cat["choice"].astype(np.int64),
+            "click": cat["click"].astype(np.int64),
+            "watch_minutes": np.round(cat["watch_minutes"], 2),
+            "gift": np.round(cat["gift"], 2),
+            "follow": cat["follow"].astype(np.int64),
+            "session_end": cat["session_end"].astype(np.int64),
+        }
     )
-    _fail(
-        path,
-        n_ids != n_probs,
-        "candidate_propensities",
-        "it must list one probability per candidate (as many numbers as `candidates` has ids)",
-    )
-    _fail(
-        path,
-        ((probs < 0) | (probs > 1)).any(axis=1) | (np.abs(probs.sum(axis=1) - 1) > 1e-6),
-        "candidate_propensities",
-        "candidate probabilities must lie in [0, 1] and sum to 1",
-    )
-    slot = logs["slot"].to_numpy()
-    _fail(path, slot >= n_ids, "slot", "the slot is past the end of the candidate list")
-    rows = np.arange(len(logs))
-    _fail(
-        path,
-        ids[rows, slot] != logs["room_id"].to_numpy(),
-        "room_id",
-        "the shown room must be the candidate in position `slot`",
-    )
-    _fail(
-        path,
-        np.abs(probs[rows, slot] - logs["propensity"].to_numpy()) > _PROPENSITY_ATOL,
-        "propensity",
-        "the shown room's propensity must equal its entry in `candidate_propensities`",
-    )
-    no_click = logs["click"].to_numpy() == 0
-    for col in ("watch_minutes", "gift", "follow"):
-        _fail(path, no_click & (logs[col].to_numpy() != 0), col, "must be 0 without a click")
+    return logs, rooms_table(world)
 
-    if rooms is None:
-        sibling = path.parent / ROOMS_FILE
-        rooms = load_rooms(sibling) if sibling.is_file() else None
-    elif not isinstance(rooms, pd.DataFrame):
-        rooms = load_rooms(rooms)
-    if rooms is not None:
-        known = np.sort(rooms["room_id"].to_numpy())
-        for col, values in (("room_id", logs["room_id"].to_numpy()[:, None]), ("candidates", ids)):
-            pos = np.clip(np.searchsorted(known, values), 0, len(known) - 1)
-            unknown = (values >= 0) & (known[pos] != values)
-            bad = unknown.any(axis=1)
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                room = int(values[row][unknown[row]][0])
-                raise ValueError(
-                    f"{path}: row {row} (file line {row + 2}), column {col!r}: unknown room id "
-                    f"{room}; the rooms table has {len(known)} rooms with ids "
-                    f"{known.min()}..{known.max()}. Load the logs with the rooms table they "
-                    "were generated with."
-                )
-    return logs
+
+def data_command(stats: bool, regenerate: bool, out_dir: Path | str | None = None) -> int:
+    """``livedqn-edu data --stats`` / ``--regenerate`` (see :mod:`livedqn_edu.recsys.datacard`)."""
+    from livedqn_edu.recsys.datacard import run_data_command  # noqa: PLC0415  (avoids a cycle)
+
+    return run_data_command(stats=stats, regenerate=regenerate, out_dir=out_dir)

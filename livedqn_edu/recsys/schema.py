@@ -10,6 +10,7 @@ the column (rows are counted from 0 as in pandas; file line = row + 2, after the
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,15 +61,30 @@ LOG_COLUMNS: tuple[Column, ...] = (
     Column(
         "propensity", "float", "logging policy's probability of the shown room", 0, 1, low_open=True
     ),
-    Column("audience", "int", "viewers in the shown room at that time", 0),
+    Column("audience", "int", "typical number of viewers of the shown room", 0),
     Column(
         "followed", "int", "1 if the viewer followed the shown room before this impression", 0, 1
     ),
-    Column("click", "int", "1 if the viewer entered the room", 0, 1),
+    Column(
+        "past_minutes",
+        "float",
+        "minutes the viewer had watched this room before (incl. history)",
+        0,
+    ),
+    Column(
+        "choice", "int", "the viewer's choice: 0 = watch, 1 = keep browsing, 2 = close app", 0, 2
+    ),
+    Column("click", "int", "1 if the viewer entered the room (choice 0)", 0, 1),
     Column("watch_minutes", "float", "minutes watched (0 without a click)", 0),
     Column("gift", "float", "value of gifts sent during the watch, in coins (0 = none)", 0),
     Column("follow", "int", "1 if the viewer followed the room during this watch", 0, 1),
-    Column("close", "int", "1 if the viewer closed the app after this impression", 0, 1),
+    Column(
+        "session_end",
+        "int",
+        "1 if the session ended after it (closed, out of patience or time)",
+        0,
+        1,
+    ),
 )
 """Columns of ``data/live_room_logs.csv.gz`` in file order."""
 
@@ -85,6 +101,35 @@ ROOM_COLUMNS: tuple[Column, ...] = (
 
 def _where(path: Path | str, row: int, column: str) -> str:
     return f"{path}: row {row} (file line {row + 2}), column {column!r}"
+
+
+def _parse_lists_fast(values: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Parse well-formed lists with pandas' C parser; None if any cell is malformed."""
+    texts = values.astype(str)
+    if texts.empty:
+        return np.zeros((0, 1)), np.zeros(0, dtype=np.int64)
+    if (texts == "").any() or texts.str.contains("  ", regex=False).any():
+        return None
+    lengths = texts.str.count(" ").to_numpy(np.int64) + 1
+    width = int(lengths.max())
+    try:
+        num = pd.read_csv(
+            io.StringIO("\n".join(texts.tolist())),
+            sep=" ",
+            header=None,
+            names=list(range(width)),
+            dtype=np.float64,
+        ).to_numpy(np.float64)
+    except (ValueError, pd.errors.ParserError):
+        return None
+    present = np.arange(width)[None, :] < lengths[:, None]
+    if num.shape != present.shape or not np.isfinite(num[present]).all():
+        return None
+    if kind == "ids":
+        if (num[present] != np.round(num[present])).any():
+            return None
+        return np.where(present, num, -1).astype(np.int64), lengths
+    return np.where(present, num, 0.0), lengths
 
 
 def parse_lists(
@@ -105,6 +150,10 @@ def parse_lists(
     Raises:
         ValueError: naming the file, the first bad row and the column.
     """
+    fast = _parse_lists_fast(values, kind)
+    if fast is not None:
+        return fast
+    # slow path, only for a broken column: find the first bad row and name it
     parts = values.astype(str).str.split(" ", expand=True)
     if parts.shape[1] == 0:
         parts = pd.DataFrame(index=values.index, columns=[0])
@@ -133,7 +182,10 @@ def _convert(raw: pd.Series, col: Column, path: Path | str) -> pd.Series:
     """Convert a column read as text to its kind, or raise naming the first bad row."""
     if col.kind in ("str", "ids", "floats"):
         return raw.astype(str)
-    num = pd.to_numeric(raw, errors="coerce")
+    if pd.api.types.is_numeric_dtype(raw):  # already parsed by read_csv (the fast path)
+        num = raw.astype(np.float64)
+    else:
+        num = pd.to_numeric(raw, errors="coerce")
     bad = num.isna() | ~np.isfinite(num.to_numpy(dtype=float, na_value=np.nan))
     if col.kind == "int":
         bad |= num.notna() & (num != np.floor(num.fillna(0)))
@@ -169,7 +221,8 @@ def validate_table(
     """Check a table read as text against ``columns``; return it with typed columns.
 
     Args:
-        raw: the file read with ``dtype=str`` (every cell text).
+        raw: the file as read: every cell text (``dtype=str``), or numeric columns already
+            parsed as float64.
         columns: the schema, e.g. :data:`LOG_COLUMNS`.
         path: the file's path, used in error messages.
 

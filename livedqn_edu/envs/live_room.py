@@ -1,0 +1,252 @@
+"""LiveRoomEnv: one viewer of the live-room world as a gymnasium environment (``LiveRoom-v0``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.error import ResetNeeded
+
+from livedqn_edu.envs import _render
+from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.world import (
+    FEATURE_MAX,
+    World,
+    candidate_feature_names,
+    user_feature_names,
+)
+
+__all__ = ["LiveRoomEnv"]
+
+_OVERRIDES = ("k", "days", "reward_watch", "reward_follow", "reward_gift", "reward_return")
+
+
+class LiveRoomEnv(gym.Env):
+    """Recommend live-streaming rooms to one viewer, over several days and sessions.
+
+    ## Description
+    A viewer opens the app. At each step the recommender shows one of ``K`` candidate rooms
+    that are live right now; the viewer clicks and watches it, keeps browsing, or closes the
+    app (a multinomial-logit choice). Watching takes minutes (heavy-tailed, longer for rooms
+    that match the viewer's hidden taste, cut where the stream ends) and may bring a gift or a
+    follow; followed rooms are likelier to be clicked again. Showing the same category again
+    tires the viewer. A session ends when the viewer closes the app or runs out of patience or
+    time; the next visit comes sooner after a satisfying session; a viewer who stays unhappy
+    churns. Rooms go live and offline on their own weekly schedules (mostly in the evening).
+    The world behind the env is :class:`livedqn_edu.envs.world.World` with one viewer.
+
+    ## Action Space
+    ``Discrete(K)`` (``K = 10`` by default): the slot of the candidate to recommend.
+
+    | Num | Action                                   |
+    |-----|------------------------------------------|
+    | i   | show the room in candidate slot ``i``    |
+
+    Only slots with ``mask[i] == 1`` hold a room; a masked, out-of-range or non-integer action
+    raises ``ValueError``/``TypeError`` and leaves the episode as it was.
+
+    ## Observation Space
+    A ``Dict`` with three entries (``F = 14``, ``U = 16`` with 8 categories):
+
+    | Key          | Space                          | Meaning                                   |
+    |--------------|--------------------------------|-------------------------------------------|
+    | `user`       | `Box(-1, 10, (U,), float32)`   | the viewer's context (below)              |
+    | `candidates` | `Box(0, 10, (K, F), float32)`  | one row of features per slot (below)      |
+    | `mask`       | `MultiBinary(K)` (int8)        | 1 where the slot holds a live room        |
+
+    Every feature is clipped to at most 10 (``world.FEATURE_MAX``). `user` columns:
+
+    | Num  | Observation                                   | Min | Max |
+    |------|-----------------------------------------------|-----|-----|
+    | 0, 1 | sin, cos of the time of day                   | -1  | 1   |
+    | 2    | weekend (Saturday or Sunday)                  | 0   | 1   |
+    | 3    | day of the week / 6 (Monday = 0)              | 0   | 1   |
+    | 4    | recommendations shown this session / 30       | 0   | 10  |
+    | 5    | watch minutes this session / 60               | 0   | 10  |
+    | 6-13 | recent impressions per category / 5 (fatigue) | 0   | 10  |
+    | 14   | followed rooms / max_follows                  | 0   | 1   |
+    | 15   | share of the horizon elapsed                  | 0   | 1   |
+
+    `candidates` columns (zeros in empty slots):
+
+    | Num | Observation                                          | Min | Max |
+    |-----|------------------------------------------------------|-----|-----|
+    | 0-7 | category one-hot                                     | 0   | 1   |
+    | 8   | log(audience / smallest audience) / 5                | 0   | 10  |
+    | 9   | the viewer follows this room                         | 0   | 1   |
+    | 10  | log(1 + minutes the viewer watched this room) / 5    | 0   | 10  |
+    | 11  | hours since the stream went live / 5                 | 0   | 10  |
+    | 12  | recent impressions of this room's category / 5       | 0   | 10  |
+    | 13  | share of the viewer's watch minutes in this category | 0   | 1   |
+
+    ## Rewards
+    ``reward_watch * watch_minutes + reward_follow * follow + reward_gift * coins +
+    reward_return * return_visit`` (default 0.1 per watch minute, the others 0). ``info``
+    carries every component: ``click``, ``watch_minutes``, ``gift`` (coins), ``follow``,
+    ``return_visit`` (the session ended and the viewer comes back the next day), ``session_end``,
+    ``churn``, ``choice`` (0 click, 1 keep browsing, 2 close the app), ``room``, ``category``.
+
+    ## Starting State
+    A new viewer drawn from ``self.np_random`` (taste, patience, activeness, gift propensity,
+    a few followed rooms with some watch history) opens the app on day 0 (a Monday) near their
+    preferred hour. The rooms are the same in every episode (``config.room_seed``).
+
+    ## Episode End
+    1. Termination: the viewer churns (``churn_after_sessions`` unhappy sessions in a row, then
+       ``churn_probability`` per unhappy session).
+    2. Truncation: the viewer's clock passes ``days`` days, or the episode reaches
+       ``max_episode_steps`` (1,000 for ``LiveRoom-v0``, set at registration).
+
+    ## Arguments
+    ``gymnasium.make("LiveRoom-v0", render_mode=None, config=None, k=None, days=None,
+    reward_watch=None, reward_follow=None, reward_gift=None, reward_return=None)``
+
+    - ``render_mode``: ``None``, ``"ansi"`` (text) or ``"rgb_array"`` (``(H, W, 3)`` uint8).
+    - ``config``: a :class:`WorldConfig` (default ``WorldConfig()``).
+    - ``k``, ``days`` and the ``reward_*`` weights override the fields of ``config`` of the same
+      name. Invalid values (``k < 1``, ``days < 1``, negative weights) raise ``ValueError``.
+
+    ## Version History
+    * v0: initial version (livedqn-edu 0.1).
+
+    ## Example
+    >>> import gymnasium as gym
+    >>> import livedqn_edu.envs  # registers LiveRoom-v0
+    >>> env = gym.make("LiveRoom-v0", k=5)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs["candidates"].shape, obs["mask"].shape
+    ((5, 14), (5,))
+    >>> obs, reward, terminated, truncated, info = env.step(int(obs["mask"].argmax()))
+    >>> sorted(info)[:3]
+    ['category', 'choice', 'churn']
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        render_mode: str | None = None,
+        config: WorldConfig | None = None,
+        k: int | None = None,
+        days: int | None = None,
+        reward_watch: float | None = None,
+        reward_follow: float | None = None,
+        reward_gift: float | None = None,
+        reward_return: float | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be None, 'ansi' or 'rgb_array', got {render_mode!r}"
+            )
+        if config is not None and not isinstance(config, WorldConfig):
+            raise TypeError(f"config must be a WorldConfig, got {type(config).__name__}")
+        given = dict(zip(_OVERRIDES, (k, days, reward_watch, reward_follow, reward_gift,
+                                      reward_return), strict=True))  # fmt: skip
+        overrides = {name: value for name, value in given.items() if value is not None}
+        self.config = dataclasses.replace(config or WorldConfig(), **overrides)
+        self.render_mode = render_mode
+        self.world = World(self.config)
+        c = self.config
+        self.k = c.k
+        n_user = len(user_feature_names(c.n_categories))
+        n_feat = len(candidate_feature_names(c.n_categories))
+        nc = c.n_categories
+        user_low = np.zeros(n_user, dtype=np.float32)
+        user_low[:2] = -1.0
+        user_high = np.ones(n_user, dtype=np.float32)
+        user_high[4 : 6 + nc] = FEATURE_MAX  # session progress and fatigue
+        cand_high = np.ones((c.k, n_feat), dtype=np.float32)
+        cand_high[:, [nc, nc + 2, nc + 3, nc + 4]] = FEATURE_MAX  # audience, history, time, fatigue
+        self.observation_space = spaces.Dict(
+            {
+                "user": spaces.Box(user_low, user_high, (n_user,), np.float32),
+                "candidates": spaces.Box(np.zeros_like(cand_high), cand_high, None, np.float32),
+                "mask": spaces.MultiBinary(c.k),
+            }
+        )
+        self.action_space = spaces.Discrete(c.k)
+        self._obs: dict[str, np.ndarray] | None = None
+        self._over = False
+        self._last: dict[str, Any] | None = None
+
+    # --- gymnasium API ----------------------------------------------------------------------------
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Draw a new viewer (from ``self.np_random``) and return the first observation."""
+        super().reset(seed=seed)
+        batch = self.world.reset(1, rng=self.np_random)
+        self._over = False
+        self._last = None
+        obs = self._single(batch)
+        return obs, {"room_ids": batch["room_ids"][0], "clock_minutes": float(self.world.t[0])}
+
+    def step(
+        self, action: Any
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Show the room in slot ``action``; the viewer responds; return the usual 5-tuple."""
+        if self._obs is None:
+            raise ResetNeeded("call env.reset(seed=...) before env.step(action)")
+        if self._over:
+            raise ResetNeeded("the episode is over (terminated or truncated): call env.reset()")
+        slot = self._check_action(action)
+        rewards, parts = self.world.step(np.array([slot], dtype=np.int64))
+        batch = self.world.observe()
+        obs = self._single(batch)
+        info = {key: value[0].item() for key, value in parts.items()}
+        info["room_ids"] = batch["room_ids"][0]
+        info["clock_minutes"] = float(self.world.t[0])
+        terminated = bool(parts["churn"][0])
+        truncated = bool(parts["done"][0]) and not terminated
+        self._over = terminated or truncated
+        self._last = {"slot": slot, **info}
+        return obs, float(rewards[0]), terminated, truncated, info
+
+    def render(self) -> str | np.ndarray | None:
+        """A text (``ansi``) or picture (``rgb_array``) view of the candidates and the response."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called with render_mode=None: pass render_mode to make()")
+            return None
+        if self._obs is None:
+            raise ResetNeeded("call env.reset() before env.render()")
+        if self.render_mode == "ansi":
+            return _render.render_text(self.world, self._last)
+        return _render.render_picture(self.world, self._last)
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def _single(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        self._obs = {
+            "user": batch["user"][0],
+            "candidates": batch["candidates"][0],
+            "mask": batch["mask"][0].astype(np.int8),
+        }
+        return self._obs
+
+    def valid_actions(self) -> list[int]:
+        """The slots that hold a room right now."""
+        if self._obs is None:
+            raise ResetNeeded("call env.reset() first")
+        return np.flatnonzero(self._obs["mask"]).tolist()
+
+    def _check_action(self, action: Any) -> int:
+        if isinstance(action, np.ndarray) and action.shape == ():
+            action = action.item()
+        if isinstance(action, bool | np.bool_) or not isinstance(action, int | np.integer):
+            raise TypeError(
+                f"action must be an int slot in [0, {self.k}), got {action!r} "
+                f"({type(action).__name__}); valid slots now: {self.valid_actions()}"
+            )
+        slot = int(action)
+        if not 0 <= slot < self.k:
+            raise ValueError(
+                f"action {slot} is out of range: slots are 0..{self.k - 1}; "
+                f"valid slots now: {self.valid_actions()}"
+            )
+        if not self._obs["mask"][slot]:  # type: ignore[index]
+            raise ValueError(
+                f"action {slot} is an empty (masked) slot; valid slots now: {self.valid_actions()}"
+            )
+        return slot

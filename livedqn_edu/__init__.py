@@ -26,6 +26,9 @@ _LAZY: dict[str, str] = {
     "train_tabular": "tabular",
     "evaluate_tabular": "tabular",
     "greedy_policy": "tabular",
+    "greedy_path": "tabular",
+    "optimal_return": "tabular",
+    "EpsilonSchedule": "tabular",
     # plotting
     "plot_learning_curve": "plotting",
     "plot_q_table": "plotting",
@@ -47,6 +50,11 @@ _LAZY: dict[str, str] = {
     "train": "training",
     "evaluate": "training",
     "ArticleAgent": "article",
+    # the live-room world (lessons 06-09)
+    "WorldConfig": "envs.config",
+    "World": "envs.world",
+    "LiveRoomEnv": "envs.live_room",
+    "run_policy": "envs.vector_eval",
 }
 
 __all__ = [

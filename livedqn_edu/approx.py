@@ -39,6 +39,9 @@ __all__ = [
 
 Featurizer = Callable[[np.ndarray], np.ndarray]
 
+DEFAULT_EPSILON = EpsilonSchedule(start=1.0, end=0.0, decay_episodes=150)
+"""Exploration of :func:`train_linear_q` by default: linear from 1 to 0 over 150 episodes."""
+
 
 def scale_to_unit(obs: np.ndarray, bounds: Sequence[tuple[float, float]]) -> np.ndarray:
     """Scale ``(d,)`` ``obs`` to ``[0, 1]^d`` with per-component ``(low, high)``, clipped."""
@@ -111,10 +114,10 @@ def semi_gradient_update(
 def train_linear_q(
     env: gym.Env,
     featurize: Featurizer,
-    episodes: int = 500,
-    alpha: float = 0.01,
+    episodes: int = 300,
+    alpha: float = 0.002,
     gamma: float = 0.99,
-    epsilon: float | Callable[[int], float] = EpsilonSchedule(1.0, 0.05, 250),
+    epsilon: float | Callable[[int], float] = DEFAULT_EPSILON,
     seed: int = 0,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -124,9 +127,10 @@ def train_linear_q(
         env: a gymnasium env with a Box observation and a Discrete action space.
         featurize: maps a raw observation to a ``(k,)`` feature vector.
         episodes: number of episodes.
-        alpha: step size (divided by nothing: scale your features so that ``|x|`` is ~1-10).
+        alpha: step size; 0.002 suits the 81 order-2 Fourier features on CartPole.
         gamma: discount in [0, 1].
-        epsilon: exploration rate, or a function ``episode -> epsilon``.
+        epsilon: exploration rate, or a function ``episode -> epsilon`` (default
+            :data:`DEFAULT_EPSILON`).
         seed: seeds the first reset and the action sampling.
         progress: show a tqdm bar.
 
@@ -154,15 +158,16 @@ def train_linear_q(
             obs, _ = env.reset()
             x = featurize(obs)
         done, total, peak = False, 0.0, 0.0
-        while not done:
-            q = w @ x
-            peak = max(peak, float(np.max(np.abs(q))))
-            a = epsilon_greedy(q, eps, rng)
-            obs, r, terminated, truncated, _ = env.step(a)
-            x_next = featurize(obs)
-            w = semi_gradient_update(w, x, a, float(r), x_next, terminated, alpha, gamma)
-            x, total, done = x_next, total + float(r), terminated or truncated
-        if not np.all(np.isfinite(w)):
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            while not done and np.isfinite(peak):
+                q = w @ x
+                peak = max(peak, float(np.max(np.abs(q))))
+                a = epsilon_greedy(q, eps, rng) if np.isfinite(peak) else 0
+                obs, r, terminated, truncated, _ = env.step(a)
+                x_next = featurize(obs)
+                w = semi_gradient_update(w, x, a, float(r), x_next, terminated, alpha, gamma)
+                x, total, done = x_next, total + float(r), terminated or truncated
+        if not (np.isfinite(peak) and np.all(np.isfinite(w))):
             raise FloatingPointError(
                 f"the weights became infinite or NaN at episode {ep}: learning diverged; "
                 f"lower alpha (now {alpha}) or scale the features down"

@@ -75,9 +75,7 @@ def _check(bins: Sequence[int], bounds: Sequence[tuple[float, float]]) -> None:
             )
 
 
-def discretize(
-    obs: np.ndarray, bins: Sequence[int], bounds: Sequence[tuple[float, float]]
-) -> int:
+def discretize(obs: np.ndarray, bins: Sequence[int], bounds: Sequence[tuple[float, float]]) -> int:
     """Map a continuous observation to one integer in ``[0, prod(bins))``.
 
     Each component ``i`` goes to its bin (see :func:`bucket`); the bin indices are combined in

@@ -151,7 +151,9 @@ def double_dqn_targets(
     gamma: float,
     next_mask: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Double DQN targets ``y = r + gamma * (1 - terminated) * next_q_target[argmax next_q_online]``.
+    """Double DQN targets ``y = r + gamma * (1 - terminated) * next_q_target[a*]``.
+
+    Here ``a* = argmax_a' next_q_online[a']``: the online network selects, the target values.
 
     Args:
         rewards: ``(B,)`` rewards.
@@ -183,6 +185,11 @@ def linear_epsilon(step: int, start: float, end: float, duration: int) -> float:
         return float(end)
     frac = min(max(step, 0) / duration, 1.0)
     return float(start + frac * (end - start))
+
+
+def _take(structure: Any, i: Any) -> Any:
+    """Element ``i`` along the first axis of every array in a nested structure."""
+    return tf.nest.map_structure(lambda x: x[i], structure)
 
 
 class DQNAgent:
@@ -228,7 +235,9 @@ class DQNAgent:
         self._np_forward = numpy_forward(network)
         self._q_fn = tf.function(lambda obs: self.network(obs, training=False))
         run = self._learn_steps
-        self._learn_fn = tf.function(run, reduce_retracing=True) if self.config.use_tf_function else run
+        self._learn_fn = (
+            tf.function(run, reduce_retracing=True) if self.config.use_tf_function else run
+        )
 
     # ----------------------------------------------------------------- observations
     def _net_input(self, obs: Any) -> Any:
@@ -238,16 +247,22 @@ class DQNAgent:
         """Raise a clear error if ``obs`` (with ``lead`` leading batch dims) does not fit."""
         if self._input_keys is None:
             if isinstance(obs, Mapping):
-                raise ValueError(f"this network takes an array observation, got a dict {sorted(obs)}")
+                raise ValueError(
+                    f"this network takes an array observation, got a dict {sorted(obs)}"
+                )
             items = [(None, obs)]
         else:
             if not isinstance(obs, Mapping) or not set(self._input_keys) <= set(obs):
                 got = sorted(obs) if isinstance(obs, Mapping) else type(obs).__name__
-                raise ValueError(f"observation must be a dict with keys {self._input_keys}, got {got}")
+                raise ValueError(
+                    f"observation must be a dict with keys {self._input_keys}, got {got}"
+                )
             items = [(k, obs[k]) for k in self._input_keys]
         for key, value in items:
             want, shape = self._input_shapes[key], np.shape(value)[lead:]
-            if len(shape) != len(want) or any(w is not None and w != s for w, s in zip(want, shape)):
+            if len(shape) != len(want) or any(
+                w is not None and w != s for w, s in zip(want, shape, strict=True)
+            ):
                 where = "observation" if key is None else f"observation[{key!r}]"
                 raise ValueError(
                     f"{where} has shape {shape} (after the batch dims), but the network expects "
@@ -273,7 +288,11 @@ class DQNAgent:
         Returns:
             The action, a Python int in ``[0, n_actions)``.
         """
-        mask = np.asarray(obs["mask"], dtype=bool) if isinstance(obs, Mapping) and "mask" in obs else None
+        mask = (
+            np.asarray(obs["mask"], dtype=bool)
+            if isinstance(obs, Mapping) and "mask" in obs
+            else None
+        )
         if mask is not None and not mask.any():
             raise ValueError("the observation's mask allows no action: at least one must be True")
         if epsilon > 0.0 and self.rng.random() < epsilon:
@@ -322,10 +341,10 @@ class DQNAgent:
             grads, norm = tf.clip_by_global_norm(grads, cfg.max_grad_norm)
         else:
             norm = tf.linalg.global_norm(grads)
-        self.optimizer.apply_gradients(zip(grads, variables))
+        self.optimizer.apply_gradients(zip(grads, variables, strict=True))
         self._steps_var.assign_add(1)
         sync = tf.equal(self._steps_var % cfg.target_update_interval, 0)
-        for t, o in zip(self.target_network.weights, self.network.weights):
+        for t, o in zip(self.target_network.weights, self.network.weights, strict=True):
             new = o.value if cfg.tau == 1.0 else t.value + cfg.tau * (o.value - t.value)
             t.assign(tf.where(sync, new, t.value))
         return loss, tf.reduce_mean(q_taken), norm
@@ -335,13 +354,9 @@ class DQNAgent:
         out = [tf.TensorArray(tf.float32, size=n) for _ in range(3)]
         for i in tf.range(n):
             stats = self._gradient_step(
-                tf.nest.map_structure(lambda x: x[i], obs),
-                actions[i],
-                rewards[i],
-                tf.nest.map_structure(lambda x: x[i], next_obs),
-                done[i],
+                _take(obs, i), actions[i], rewards[i], _take(next_obs, i), done[i]
             )
-            out = [ta.write(i, s) for ta, s in zip(out, stats)]
+            out = [ta.write(i, s) for ta, s in zip(out, stats, strict=True)]
         return tuple(tf.reduce_mean(ta.stack()) for ta in out)
 
     def learn(self, batch: Batch) -> dict[str, float]:
@@ -362,7 +377,9 @@ class DQNAgent:
         lead = 2 if rewards.ndim == 2 else 1
         self._check_obs(batch.observations, lead)
         if not np.all(np.isfinite(rewards)):
-            raise ValueError("the batch holds NaN or infinite rewards: check the environment's reward")
+            raise ValueError(
+                "the batch holds NaN or infinite rewards: check the environment's reward"
+            )
 
         def prep(x: Any, dtype: Any = None) -> Any:
             x = np.asarray(x)

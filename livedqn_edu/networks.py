@@ -104,7 +104,7 @@ def _build(model: keras.Model) -> Callable[[np.ndarray], np.ndarray] | None:
     if isinstance(model.input, dict) or isinstance(model.input, (list, tuple)):
         return None
     if {"value", "advantage"} <= names:  # the dueling head of mlp_q_network
-        body = [p for layer in layers if layer.name.startswith("hidden_") for p in [_dense_params(layer)]]
+        body = [_dense_params(layer) for layer in layers if layer.name.startswith("hidden_")]
         value = _dense_params(model.get_layer("value"))
         adv = _dense_params(model.get_layer("advantage"))
         if any(p is None for p in body) or value is None or adv is None:

@@ -95,7 +95,9 @@ class ReplayBuffer:
         """True once every slot has been written at least once."""
 
     def _alloc(self) -> dict[str | None, np.ndarray]:
-        return {k: np.zeros((self.capacity, *shape), dtype=dt) for k, (shape, dt) in self._spec.items()}
+        return {
+            k: np.zeros((self.capacity, *shape), dtype=dt) for k, (shape, dt) in self._spec.items()
+        }
 
     def __len__(self) -> int:
         """Number of transitions stored (at most ``capacity``)."""
@@ -116,7 +118,9 @@ class ReplayBuffer:
             items = [(k, obs[k]) for k in store]
         else:
             if isinstance(obs, Mapping):
-                raise ValueError(f"{name} must be an array of shape {self._spec[None][0]}, got a dict")
+                raise ValueError(
+                    f"{name} must be an array of shape {self._spec[None][0]}, got a dict"
+                )
             items = [(None, obs)]
         for key, value in items:
             value = np.asarray(value)
@@ -187,7 +191,8 @@ class ReplayBuffer:
             raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
         if not 1 <= batch_size <= n:
             raise ValueError(
-                f"batch_size must be in [1, {n}] (the transitions stored so far), got {batch_size}; "
+                f"batch_size must be in [1, {n}] (the transitions stored so far), "
+                f"got {batch_size}; "
                 "add more transitions first (learning_starts >= batch_size) or use a smaller batch"
             )
         if not isinstance(rng, np.random.Generator):

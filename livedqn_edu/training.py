@@ -152,8 +152,15 @@ def train(
         buffer.add(obs, action, float(reward), next_obs, terminated, truncated)
         obs, ep_return, ep_len = next_obs, ep_return + float(reward), ep_len + 1
         if terminated or truncated:
-            _log(hist, writer, "charts", step, episodic_return=ep_return, episodic_length=ep_len,
-                 epsilon=epsilon)  # fmt: skip
+            _log(
+                hist,
+                writer,
+                "charts",
+                step,
+                episodic_return=ep_return,
+                episodic_length=ep_len,
+                epsilon=epsilon,
+            )
             obs, _ = env.reset()
             bar.set_postfix(ret=ep_return, eps=round(epsilon, 3), refresh=False)
             ep_return, ep_len = 0.0, 0
@@ -166,8 +173,15 @@ def train(
             train_s += time.perf_counter() - t0
             returns = evaluate(eval_env, agent, eval_episodes)
             mean = float(returns.mean())
-            _log(hist, writer, "eval", step, mean_return=mean, std_return=float(returns.std()),
-                 train_seconds=train_s)  # fmt: skip
+            _log(
+                hist,
+                writer,
+                "eval",
+                step,
+                mean_return=mean,
+                std_return=float(returns.std()),
+                train_seconds=train_s,
+            )
             if checkpoint_path is not None and mean > best:
                 agent.save(checkpoint_path, step=step, eval_mean_return=mean)
             best = max(best, mean)
@@ -245,9 +259,15 @@ def reproduce_cartpole_checkpoint(
         print(f"step {step}: mean return over 100 evaluation episodes {score:.1f}")
         if score > best["score"]:
             best["score"] = score
-            agent.save(path, seed=seed, env="CartPole-v1", hidden=list(CARTPOLE_HIDDEN),
-                       env_steps=step, eval_mean_return_100=score,
-                       command=f"livedqn-edu train cartpole --seed {seed}")  # fmt: skip
+            agent.save(
+                path,
+                seed=seed,
+                env="CartPole-v1",
+                hidden=list(CARTPOLE_HIDDEN),
+                env_steps=step,
+                eval_mean_return_100=score,
+                command=f"livedqn-edu train cartpole --seed {seed}",
+            )
         return score >= 500.0
 
     train(env, agent, max_steps, seed=seed, eval_env=eval_env, on_eval=on_eval)
@@ -259,7 +279,12 @@ def reproduce_cartpole_checkpoint(
     data = manifest.data_dir().resolve()
     if data in path.resolve().parents:
         for p in (path, path.with_suffix(".json")):
-            manifest.record(p, seed=seed, eval_mean_return_100=best["score"], env="CartPole-v1",
-                            command=f"livedqn-edu train cartpole --seed {seed}")  # fmt: skip
+            manifest.record(
+                p,
+                seed=seed,
+                eval_mean_return_100=best["score"],
+                env="CartPole-v1",
+                command=f"livedqn-edu train cartpole --seed {seed}",
+            )
     print(f"wrote {path} (mean return over 100 episodes: {best['score']:.1f})")
     return path

@@ -66,7 +66,11 @@ def test_permuting_the_candidates_permutes_the_q_values(net, seed: int) -> None:
     rng = np.random.default_rng(seed)
     obs = _obs(rng, 3)
     perm = rng.permutation(K)
-    shuffled = {"user": obs["user"], "candidates": obs["candidates"][:, perm], "mask": obs["mask"][:, perm]}
+    shuffled = {
+        "user": obs["user"],
+        "candidates": obs["candidates"][:, perm],
+        "mask": obs["mask"][:, perm],
+    }
     q, q_perm = _q(net, obs), _q(net, shuffled)
     valid = obs["mask"][:, perm]
     assert np.allclose(q_perm[valid], q[:, perm][valid], atol=1e-5)
@@ -76,7 +80,7 @@ def test_permuting_the_candidates_permutes_the_q_values(net, seed: int) -> None:
 def test_same_seed_same_weights_and_bad_sizes_are_clear_errors() -> None:
     a = candidate_scorer(U, F, K, hidden=(8,), seed=5)
     b = candidate_scorer(U, F, K, hidden=(8,), seed=5)
-    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights(), strict=True))
     with pytest.raises(ValueError, match="n_candidates"):
         candidate_scorer(U, F, 0)
     with pytest.raises(ValueError, match="user_dim"):
@@ -146,7 +150,9 @@ def test_agent_learns_to_prefer_the_rewarding_candidate_feature() -> None:
             {k: v[idx] for k, v in obs.items()}, zeros[idx] + 1.0, zeros[idx],
         ))  # fmt: skip
     test = _obs(np.random.default_rng(8), 300, p_valid=1.0)
-    picked = test["candidates"][np.arange(300), [agent.act({k: v[i] for k, v in test.items()}) for i in range(300)], 0]  # noqa: E501
+    picked = test["candidates"][
+        np.arange(300), [agent.act({k: v[i] for k, v in test.items()}) for i in range(300)], 0
+    ]
     has_positive = (test["candidates"][:, :, 0] > 0).any(axis=1)
     assert np.mean(picked[has_positive] > 0) > 0.9
 

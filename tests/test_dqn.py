@@ -46,7 +46,9 @@ def test_double_dqn_targets_hand_computed() -> None:
     np.testing.assert_allclose(got, [1.9, 2.0, 4.1])
     # with a mask forbidding action 0 in row 0, online picks action 1: 1 + 0.9 * 3 = 3.7
     mask = np.array([[False, True], [True, True], [True, True]])
-    assert double_dqn_targets(REWARDS, online, NEXT_Q, TERMINATED, 0.9, mask)[0] == pytest.approx(3.7)
+    assert double_dqn_targets(REWARDS, online, NEXT_Q, TERMINATED, 0.9, mask)[0] == pytest.approx(
+        3.7
+    )
 
 
 def test_linear_epsilon() -> None:
@@ -67,8 +69,14 @@ def test_config_errors_name_the_field() -> None:
 
 def _batch(rng: np.random.Generator, g: int = 4, b: int = 16, obs_dim: int = 4) -> Batch:
     obs = rng.normal(size=(g, b, obs_dim)).astype(np.float32)
-    return Batch(obs, rng.integers(0, 2, (g, b)), rng.normal(size=(g, b)).astype(np.float32),
-                 obs + 0.1, (rng.random((g, b)) < 0.1).astype(np.float32), np.zeros((g, b)))  # fmt: skip
+    return Batch(
+        obs,
+        rng.integers(0, 2, (g, b)),
+        rng.normal(size=(g, b)).astype(np.float32),
+        obs + 0.1,
+        (rng.random((g, b)) < 0.1).astype(np.float32),
+        np.zeros((g, b)),
+    )
 
 
 def test_graph_targets_match_the_pure_functions() -> None:
@@ -94,9 +102,11 @@ def test_hard_target_sync_every_interval_and_soft_sync() -> None:
     agent.learn(_batch(rng, g=3))  # 3 steps: no sync yet
     assert not np.allclose(agent.target_network.get_weights()[0], agent.network.get_weights()[0])
     agent.learn(_batch(rng, g=1))  # 4th step: hard copy
-    for t, o in zip(agent.target_network.get_weights(), agent.network.get_weights()):
+    for t, o in zip(agent.target_network.get_weights(), agent.network.get_weights(), strict=True):
         np.testing.assert_array_equal(t, o)
-    soft = DQNAgent(mlp_q_network(4, 2, (8,), seed=0), DQNConfig(target_update_interval=1, tau=0.25))
+    soft = DQNAgent(
+        mlp_q_network(4, 2, (8,), seed=0), DQNConfig(target_update_interval=1, tau=0.25)
+    )
     before = soft.target_network.get_weights()[0]
     soft.learn(_batch(rng, g=1))
     # target <- target + 0.25 * (online - target)
@@ -210,8 +220,16 @@ class ChainEnv(gym.Env):
 
 
 def _chain_config(**kw) -> DQNConfig:
-    return DQNConfig(learning_rate=3e-3, batch_size=32, learning_starts=100, train_freq=50,
-                     gradient_steps=25, target_update_interval=50, exploration_steps=500, **kw)  # fmt: skip
+    return DQNConfig(
+        learning_rate=3e-3,
+        batch_size=32,
+        learning_starts=100,
+        train_freq=50,
+        gradient_steps=25,
+        target_update_interval=50,
+        exploration_steps=500,
+        **kw,
+    )
 
 
 def test_learns_a_tiny_chain_within_seconds() -> None:
@@ -234,7 +252,7 @@ def test_same_seed_gives_identical_numbers_over_1000_steps() -> None:
     (h0, w0), (h1, w1) = runs
     assert len(h0["losses/td_loss"]) == 18  # learning calls at steps 150, 200, ..., 1000
     assert h0 == h1
-    for a, b in zip(w0, w1):
+    for a, b in zip(w0, w1, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

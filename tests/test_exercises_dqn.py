@@ -39,8 +39,14 @@ def _terminated_inverted(rewards, next_q, terminated, gamma):
 
 @pytest.mark.parametrize(
     "wrong",
-    [_stub, _bootstraps_past_terminated, _ignores_gamma, _first_action, _max_over_batch,
-     _terminated_inverted],  # fmt: skip
+    [
+        _stub,
+        _bootstraps_past_terminated,
+        _ignores_gamma,
+        _first_action,
+        _max_over_batch,
+        _terminated_inverted,
+    ],
 )
 def test_rejects_stub_and_plausible_mistakes(wrong, capsys) -> None:
     assert not check_td_targets(wrong)

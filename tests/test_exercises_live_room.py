@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from livedqn_edu.envs.choice import choice_probabilities as reference_choice_probabilities
-from livedqn_edu.exercises import check_choice_probabilities
+from livedqn_edu.exercises import check_choice_probabilities, check_repeat_share
 
 
 def _stub(u_room, u_browse, u_close):
@@ -86,3 +86,50 @@ def test_reference_rows_sum_to_one_and_order_follows_utility(rows) -> None:
     # the log-odds of two options equal their utility difference: ln(p_i / p_j) = u_i - u_j
     np.testing.assert_allclose(np.log(p[:, 0] / p[:, 1]), u[:, 0] - u[:, 1], atol=1e-9)
     np.testing.assert_allclose(np.log(p[:, 2] / p[:, 1]), u[:, 2] - u[:, 1], atol=1e-9)
+
+
+# ---------------------------------------------------------------- repeat share
+
+
+def _repeat_stub(logs):
+    raise NotImplementedError("compute the share of repeat clicks")
+
+
+def _repeat_over_impressions(logs):
+    return float((logs["past_minutes"] > 0).mean())
+
+
+def _repeat_by_followed(logs):
+    clicks = logs[logs["click"] == 1]
+    return float((clicks["followed"] == 1).mean())
+
+
+def _repeat_count(logs):
+    return float(((logs["click"] == 1) & (logs["past_minutes"] > 0)).sum())
+
+
+def _repeat_right(logs):
+    clicks = logs[logs["click"] == 1]
+    return float((clicks["past_minutes"] > 0).mean())
+
+
+@pytest.mark.parametrize(
+    "wrong", [_repeat_stub, _repeat_over_impressions, _repeat_by_followed, _repeat_count]
+)
+def test_repeat_checker_rejects_stub_and_mistakes(wrong, capsys) -> None:
+    assert not check_repeat_share(wrong)
+    assert "[FAIL]" in capsys.readouterr().out
+
+
+def test_repeat_checker_accepts_right_answer(capsys) -> None:
+    assert check_repeat_share(_repeat_right)
+    assert "[PASS]" in capsys.readouterr().out
+
+
+def test_repeat_checker_agrees_with_calibration_statistic() -> None:
+    from livedqn_edu.exercises.live_room import _logs
+    from livedqn_edu.recsys.calibration import log_statistics
+
+    logs = _logs([0, 1, 0, 1], [10.0, 30.0, 5.0, 0.0], [0, 0, 0, 0])
+    logs["day"], logs["session"], logs["gift"] = 0, 0, 0.0
+    assert log_statistics(logs, days=1)["repeat_share"] == _repeat_right(logs) == 0.5

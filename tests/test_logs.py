@@ -277,3 +277,92 @@ def test_sample_slots_frequencies_match_propensities() -> None:
     freq = np.bincount(slots, minlength=4) / len(slots)
     # standard error of a frequency near 0.5 with n = 40,000 is about 0.0025
     np.testing.assert_allclose(freq, [0.1, 0.0, 0.6, 0.3], atol=0.01)
+
+
+# ---------------------------------------------------------------- generated logs and regeneration
+
+
+@pytest.fixture(scope="module")
+def small_logs():
+    from livedqn_edu.recsys.calibration import CALIBRATED
+    from livedqn_edu.recsys.logs import generate_logs
+
+    return generate_logs(3, 120, 3, config=CALIBRATED)
+
+
+def test_generated_logs_pass_validation(tmp_path, small_logs) -> None:
+    logs, rooms = small_logs
+    write_csv_gz(rooms, tmp_path / ROOMS_FILE)
+    loaded = load_logs(write_csv_gz(logs, tmp_path / LOGS_FILE))
+    pd.testing.assert_frame_equal(loaded, logs, check_dtype=False)
+    assert (loaded["propensity"] > 0).all() and (loaded["propensity"] <= 1).all()
+    # viewers' clocks never go back within the log
+    t = loaded["day"] * 1440 + loaded["minute"]
+    assert (t.groupby(loaded["viewer_id"]).diff().dropna() >= 0).all()
+
+
+def test_generated_propensities_are_the_policy_probabilities(small_logs) -> None:
+    from livedqn_edu.envs.world import World
+    from livedqn_edu.recsys.calibration import CALIBRATED
+
+    logs, _ = small_logs
+    ids, probs = candidate_matrix(logs)
+    mask = ids >= 0
+    n = mask.sum(axis=1)
+    eps, mix = LoggingPolicyConfig().epsilon, LoggingPolicyConfig().mix
+    audience = np.where(mask, World(CALIBRATED).rooms.audience[np.maximum(ids, 0)], -np.inf)
+    mv = np.argmax(audience, axis=1)
+    rows = np.arange(len(logs))
+    # every valid slot gets eps / n; most-viewers gets (1 - eps) * mix on top; followed-first
+    # gets (1 - eps) * (1 - mix) on top (on the same slot when nothing followed is live)
+    base = eps / n
+    extra = np.where(mask, probs - base[:, None], 0.0)
+    assert np.all(extra[mask] > -1e-12)
+    np.testing.assert_allclose(extra.sum(axis=1), 1 - eps, atol=1e-12)
+    assert np.all(extra[rows, mv] >= (1 - eps) * mix - 1e-12)
+    allowed = np.array([0.0, (1 - eps) * (1 - mix), (1 - eps) * mix, 1 - eps])
+    assert np.all(np.min(np.abs(extra[mask][:, None] - allowed[None, :]), axis=1) < 1e-12)
+    np.testing.assert_array_equal(logs["propensity"].to_numpy(), probs[rows, logs["slot"]])
+    # and the shown slots follow those probabilities: the most-viewers slot is shown as often as
+    # its mean propensity says (about 2,000 rows: standard error below 0.012)
+    shown_mv = (logs["slot"].to_numpy() == mv).mean()
+    assert abs(shown_mv - probs[rows, mv].mean()) < 0.04
+
+
+def test_regenerate_is_bit_for_bit(tmp_path) -> None:
+    from livedqn_edu.manifest import load, sha256
+    from livedqn_edu.recsys.datacard import BEGIN, END, LogSpec, regenerate_data
+
+    spec = LogSpec(seed=5, n_viewers=40, days=2)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "README.md").write_text(f"# Card\n\nkept\n{BEGIN}\nold\n{END}\ntail\n")
+    regenerate_data(tmp_path / "a", spec)
+    regenerate_data(tmp_path / "b", spec)
+    for name in (LOGS_FILE, ROOMS_FILE):
+        a, b = sha256(tmp_path / "a" / name), sha256(tmp_path / "b" / name)
+        assert a == b
+        entry = load(tmp_path / "a")[name]
+        assert entry["sha256"] == a and entry["seed"] == 5
+        assert entry["command"] == "livedqn-edu data --regenerate"
+    readme = (tmp_path / "b" / "README.md").read_text()
+    assert readme.startswith("# Card\n\nkept\n") and readme.endswith(f"{END}\ntail\n")
+    assert "old" not in readme and "| gifts per click |" in readme
+
+
+def test_readme_without_markers_is_a_clear_error(tmp_path) -> None:
+    from livedqn_edu.recsys.datacard import LogSpec, regenerate_data
+
+    (tmp_path / "README.md").write_text("# no markers\n")
+    with pytest.raises(ValueError, match="stats:begin"):
+        regenerate_data(tmp_path, LogSpec(seed=0, n_viewers=5, days=1))
+
+
+@pytest.mark.slow
+def test_default_regeneration_equals_shipped_files(tmp_path) -> None:
+    from livedqn_edu.manifest import load, sha256
+    from livedqn_edu.recsys.datacard import regenerate_data
+
+    regenerate_data(tmp_path)
+    shipped = load()
+    for name in (LOGS_FILE, ROOMS_FILE):
+        assert sha256(tmp_path / name) == shipped[name]["sha256"], f"{name} differs"

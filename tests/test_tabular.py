@@ -14,6 +14,7 @@ from livedqn_edu.tabular import (
     evaluate_tabular,
     greedy_path,
     greedy_policy,
+    optimal_return,
     q_learning_update,
     sarsa_update,
     train_tabular,
@@ -274,3 +275,16 @@ def test_greedy_path_cliff_walking_optimal_path() -> None:
     actions[36], actions[35] = 0, 2
     path = greedy_path(env, actions)
     assert path[:3] == [36, 24, 25] and path[-1] == 47 and len(path) - 1 == 13
+
+
+def test_optimal_return_from_the_model() -> None:
+    det = gym.make("FrozenLake-v1", is_slippery=False)
+    # the goal is 6 moves from the start (3 down, 3 right): unreachable in 5 steps, sure in 6
+    assert optimal_return(det, horizon=5) == 0.0
+    assert optimal_return(det, horizon=6) == 1.0
+    # CliffWalking: -1 per step, shortest path 13 steps
+    assert optimal_return(gym.make("CliffWalking-v1"), horizon=100) == pytest.approx(-13.0)
+    # slippery 4x4 in its 100-step limit: the course quotes about 0.74
+    assert 0.74 < optimal_return(gym.make("FrozenLake-v1")) < 0.75
+    with pytest.raises(ValueError, match="Box"):
+        optimal_return(gym.make("CartPole-v1"))

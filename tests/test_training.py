@@ -27,8 +27,15 @@ def _agent(config: DQNConfig = SMALL) -> DQNAgent:
 
 
 def test_history_has_prefixed_series_of_equal_length(tmp_path) -> None:
-    hist = train(gym.make("CartPole-v1"), _agent(), 600, eval_every=300, eval_episodes=2,
-                 checkpoint_path=tmp_path / "best.keras", progress=False)  # fmt: skip
+    hist = train(
+        gym.make("CartPole-v1"),
+        _agent(),
+        600,
+        eval_every=300,
+        eval_episodes=2,
+        checkpoint_path=tmp_path / "best.keras",
+        progress=False,
+    )
     for group, keys in {
         "charts": ["episodic_return", "episodic_length", "epsilon"],
         "losses": ["td_loss", "q_values", "grad_norm"],
@@ -61,8 +68,15 @@ def test_tensorboard_log_dir(tmp_path) -> None:
 
 
 def test_early_stop_at_target_return() -> None:
-    hist = train(gym.make("CartPole-v1"), _agent(), 5_000, eval_every=200, eval_episodes=1,
-                 target_return=0.0, progress=False)  # fmt: skip
+    hist = train(
+        gym.make("CartPole-v1"),
+        _agent(),
+        5_000,
+        eval_every=200,
+        eval_episodes=1,
+        target_return=0.0,
+        progress=False,
+    )
     assert hist["eval/step"] == [200]  # any return >= 0: stops at the first evaluation
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from livedqn_edu.envs._slate import sort_follows
 from livedqn_edu.envs.choice import choice_probabilities, sigmoid
 from livedqn_edu.envs.rooms import MINUTES_PER_DAY
 from livedqn_edu.envs.viewers import start_session, visit_time
@@ -61,6 +62,9 @@ def step_viewers(world: World, a: np.ndarray, active: np.ndarray) -> dict[str, n
         idx = np.flatnonzero(click)
         v.habit[idx, room[idx]] += minutes[idx].astype(np.float32)
         v.category_minutes[idx, cat[idx]] += minutes[idx]
+        resort = idx[v.followed[idx, room[idx]]]  # a followed room gained minutes, or a new follow
+        if resort.size:
+            sort_follows(world, resort)
     # the clock, fatigue and the session's patience and time budget
     dt = minutes + np.where(browse | click, c.skip_minutes, 0.0)
     v.fatigue *= np.exp(-dt * (LN2 / c.fatigue_half_life_minutes))[:, None]

@@ -35,7 +35,8 @@ class Viewers:
         churned: ``(N,)`` bool, the viewer has churned.
         followed: ``(N, n_rooms + 1)`` bool, followed rooms (the last column, read by the empty
             slot id -1, is always False).
-        follow_list: ``(N, max_follows)`` int64, followed room ids in follow order, -1 padded.
+        follow_list: ``(N, max_follows)`` int64, followed room ids sorted by minutes watched
+            (most first; ties keep their order), -1 padded.
         n_follows: ``(N,)`` int64.
         habit: ``(N, n_rooms + 1)`` float32, minutes watched in each room so far (last column 0).
         category_minutes: ``(N, n_categories)`` float64, minutes watched per category.
@@ -114,6 +115,8 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
     score = 3.0 * taste @ rooms.content.T + 0.5 * np.log(rooms.audience)[None, :]
     score = score + rng.gumbel(size=(n, n_rooms))
     top = np.argsort(-score, axis=1)[:, : c.max_follows]
+    if top.shape[1] < c.max_follows:  # fewer rooms than follow slots
+        top = np.pad(top, ((0, 0), (0, c.max_follows - top.shape[1])), constant_values=-1)
     follow_list = np.where(np.arange(c.max_follows)[None, :] < n_init[:, None], top, -1)
     followed = np.zeros((n, n_rooms + 1), dtype=bool)
     habit = np.zeros((n, n_rooms + 1), dtype=np.float32)
@@ -123,6 +126,9 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
     category_minutes = np.zeros((n, c.n_categories))
     np.add.at(category_minutes, (rows, rooms.category[follow_list[rows, cols]]),
               habit[rows, follow_list[rows, cols]])  # fmt: skip
+    # follow lists sorted by minutes watched, most first (the candidate generator relies on it)
+    key = np.where(follow_list >= 0, -habit[np.arange(n)[:, None], follow_list], np.inf)
+    follow_list = np.take_along_axis(follow_list, np.argsort(key, axis=1, kind="stable"), axis=1)
     visit_hour = np.clip(rng.normal(c.visit_hour, c.visit_hour_sd, n), 0.0, 23.99)
     v = Viewers(
         taste=taste,

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from livedqn_edu.envs._dynamics import end_sessions, step_viewers
+from livedqn_edu.envs._slate import FEATURE_MAX, build_candidates, build_observation
 from livedqn_edu.envs.choice import choice_probabilities, expected_truncated_lognormal, sigmoid
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.rooms import CATEGORIES, MINUTES_PER_DAY, Rooms, make_rooms
@@ -60,8 +61,6 @@ COMPONENTS: tuple[str, ...] = (
 browse/close, room and category of the shown room, -1 for viewers already done)."""
 
 
-FEATURE_MAX: float = 10.0
-"""Every observation feature is clipped to at most this value (so the spaces are bounded)."""
 
 
 def _category_names(n_categories: int) -> list[str]:
@@ -138,11 +137,21 @@ class World:
         static[np.arange(c.n_rooms), r.category] = 1.0
         static[:-1, -1] = log_audience / 5.0
         self._static = static
+        full = np.zeros((c.n_rooms + 1, c.n_categories + 6), dtype=np.float32)
+        full[:, : c.n_categories + 1] = np.minimum(static, FEATURE_MAX)
+        self._static_full = full
+        self._scratch_array = np.zeros((0, c.n_rooms + 1), dtype=bool)
         self.viewers: Viewers | None = None
         self.rng: np.random.Generator | None = None
         self.room_ids = np.zeros((0, c.k), dtype=np.int64)
         self.mask = np.zeros((0, c.k), dtype=bool)
         self._match = np.zeros((0, c.n_rooms + 1))
+
+    def _scratch(self, n: int, width: int) -> np.ndarray:
+        """A zeroed ``(n, width)`` bool work array (callers must leave it zeroed)."""
+        if self._scratch_array.shape != (n, width):
+            self._scratch_array = np.zeros((n, width), dtype=bool)
+        return self._scratch_array
 
     # --- state ----------------------------------------------------------------------------------
     def _v(self) -> Viewers:
@@ -209,44 +218,10 @@ class World:
         Returns:
             ``room_ids`` ``(N, K)`` int64 (-1 for an empty slot) and ``mask`` ``(N, K)`` bool.
         """
-        v, c, r = self._v(), self.config, self.rooms
-        n, k = v.n, c.k
+        self._v()
         if offsets is None:
-            offsets = self.rng.random(n)
-        slot = r.slot_of(v.t)
-        fl = v.follow_list
-        live_f = self._live[slot[:, None], fl]
-        if c.followed_slots < fl.shape[1]:
-            key = np.where(live_f, -v.habit[np.arange(n)[:, None], fl], np.inf)
-            order = np.argsort(key, axis=1)[:, : c.followed_slots]
-            fl = np.take_along_axis(fl, order, axis=1)
-            live_f = np.take_along_axis(live_f, order, axis=1)
-        followed = np.where(live_f, fl, -1)
-        popular = r.live_ids[slot, : min(c.popular_slots, r.live_ids.shape[1])]
-        n_live = np.maximum(r.n_live[slot], 1)
-        window = (np.floor(offsets * n_live)[:, None] + np.arange(k)[None, :]) % n_live[:, None]
-        explore = np.where(
-            np.arange(k)[None, :] < r.n_live[slot][:, None],
-            r.shuffled_ids[slot[:, None], window.astype(np.int64)],
-            -1,
-        )
-        pool = np.concatenate([followed, popular, explore], axis=1)
-        m = pool.shape[1]
-        # drop repeats (keep the first occurrence) and empty entries, then keep the first k
-        order = np.argsort(pool * m + np.arange(m), axis=1)
-        ranked = np.take_along_axis(pool, order, axis=1)
-        first = np.ones_like(ranked, dtype=bool)
-        first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
-        keep = np.empty_like(first)
-        np.put_along_axis(keep, order, first & (ranked >= 0), axis=1)
-        pick = np.argsort(~keep, axis=1, kind="stable")[:, :k]
-        room_ids = np.take_along_axis(pool, pick, axis=1)
-        mask = np.take_along_axis(keep, pick, axis=1)
-        room_ids[~mask] = -1
-        if room_ids.shape[1] < k:  # fewer pool entries than slots (tiny worlds)
-            room_ids = np.pad(room_ids, ((0, 0), (0, k - room_ids.shape[1])), constant_values=-1)
-            mask = np.pad(mask, ((0, 0), (0, k - mask.shape[1])))
-        return room_ids, mask
+            offsets = self.rng.random(self.n)
+        return build_candidates(self, np.asarray(offsets, dtype=np.float64))
 
     def _refresh(self, offsets: np.ndarray) -> None:
         """Rebuild the candidates; viewers facing no live room at all skip to their next visit."""
@@ -265,39 +240,8 @@ class World:
     # --- observation ------------------------------------------------------------------------------
     def observe(self) -> dict[str, np.ndarray]:
         """The batched observation: ``user``, ``candidates``, ``mask`` and ``room_ids``."""
-        v, c, r = self._v(), self.config, self.rooms
-        n, ids = v.n, self.room_ids
-        rows = np.arange(n)[:, None]
-        minute_of_day = v.t % MINUTES_PER_DAY
-        day = (v.t // MINUTES_PER_DAY) % 7
-        angle = minute_of_day * (2 * np.pi / MINUTES_PER_DAY)
-        nc = c.n_categories
-        user = np.empty((n, 8 + nc), dtype=np.float32)
-        user[:, 0] = np.sin(angle)
-        user[:, 1] = np.cos(angle)
-        user[:, 2] = day >= 5
-        user[:, 3] = day / 6.0
-        user[:, 4] = v.session_steps / 30.0
-        user[:, 5] = v.session_minutes_watched / 60.0
-        user[:, 6 : 6 + nc] = v.fatigue / 5.0
-        user[:, 6 + nc] = v.n_follows / c.max_follows
-        user[:, 7 + nc] = np.minimum(v.t / self.horizon_minutes, 1.0)
-        feats = np.empty((n, c.k, nc + 6), dtype=np.float32)
-        feats[:, :, : nc + 1] = self._static[ids]
-        feats[:, :, nc + 1] = v.followed[rows, ids]
-        feats[:, :, nc + 2] = np.log1p(v.habit[rows, ids]) / 5.0
-        slot = r.slot_of(v.t)[:, None]
-        week_minute = (v.t % (7 * MINUTES_PER_DAY))[:, None]
-        feats[:, :, nc + 3] = np.clip((week_minute - self._start[slot, ids]) / 300.0, 0.0, 10.0)
-        cat = self._category[ids]
-        feats[:, :, nc + 4] = v.fatigue[rows, cat] / 5.0
-        share = v.category_minutes / np.maximum(v.category_minutes.sum(axis=1, keepdims=True), 1.0)
-        feats[:, :, nc + 5] = share[rows, cat]
-        feats[:, :, nc + 3 :] *= self.mask[:, :, None]
-        np.minimum(feats, FEATURE_MAX, out=feats)
-        np.minimum(user, FEATURE_MAX, out=user)
-        return {"user": user, "candidates": feats, "mask": self.mask.copy(),
-                "room_ids": ids.copy()}  # fmt: skip
+        self._v()
+        return build_observation(self)
 
     # --- response model ---------------------------------------------------------------------------
     def utilities(self, room_ids: np.ndarray) -> np.ndarray:
@@ -308,12 +252,14 @@ class World:
         """
         v, c = self._v(), self.config
         rows = np.arange(v.n)[:, None]
+        flat = rows * (self.rooms.n_rooms + 1) + room_ids  # -1 reads a zero padding column
+        category = rows * c.n_categories + np.take(self._category, room_ids)
         return (
-            self._room_utility[room_ids]
-            + c.taste_weight * self._match[rows, room_ids]
-            + c.follow_weight * v.followed[rows, room_ids]
-            + c.habit_weight * np.log1p(v.habit[rows, room_ids])
-            - c.fatigue_weight * v.fatigue[rows, self._category[room_ids]]
+            np.take(self._room_utility, room_ids)
+            + c.taste_weight * np.take(self._match, flat)
+            + c.follow_weight * np.take(v.followed, flat)
+            + c.habit_weight * np.log1p(np.take(v.habit, flat), dtype=np.float64)
+            - c.fatigue_weight * np.take(v.fatigue, category)
         )
 
     def choice_probabilities(self, room_ids: np.ndarray | None = None) -> np.ndarray:

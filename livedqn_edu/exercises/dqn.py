@@ -56,16 +56,24 @@ def check_td_targets(fn: Callable[..., Any]) -> CheckResult:
         ),
         Case(
             "batch of 3: plain, terminated, truncated by a time limit (terminated = 0)",
-            (_arr(1.0, 2.0, 0.5), np.array([[1.0, 3.0], [2.0, 0.0], [5.0, 4.0]]),
-             _arr(0.0, 1.0, 0.0), 0.9),  # fmt: skip
+            (
+                _arr(1.0, 2.0, 0.5),
+                np.array([[1.0, 3.0], [2.0, 0.0], [5.0, 4.0]]),
+                _arr(0.0, 1.0, 0.0),
+                0.9,
+            ),
             _arr(3.7, 2.0, 5.0),  # 1 + 0.9*3 = 3.7; 2 (terminated); 0.5 + 0.9*5 = 5.0
             "work on whole arrays: one target per row, max over each row's actions "
             "(np.max(next_q, axis=1)), and a truncated row still bootstraps",
         ),
         Case(
             "negative Q-values, gamma 1",
-            (_arr(-1.0, 0.0), np.array([[-4.0, -2.0, -3.0], [-1.0, -6.0, -5.0]]),
-             _arr(0.0, 0.0), 1.0),  # fmt: skip
+            (
+                _arr(-1.0, 0.0),
+                np.array([[-4.0, -2.0, -3.0], [-1.0, -6.0, -5.0]]),
+                _arr(0.0, 0.0),
+                1.0,
+            ),
             _arr(-3.0, -1.0),  # -1 + 1 * (-2) = -3; 0 + 1 * (-1) = -1
             "take the max of each row (the largest, even when all are negative), over axis 1",
         ),

@@ -4,6 +4,9 @@ The learner writes the viewer's choice rule, a multinomial logit over three opti
 shown room, keep browsing, or close the app. Each option has a utility ``u``; the probability of
 option ``i`` is ``exp(u_i) / sum_j exp(u_j)``. The world uses the same rule
 (:func:`livedqn_edu.envs.choice.choice_probabilities`).
+
+The learner also measures repeat consumption in the logs with pandas: the share of clicks that go
+to a room the viewer had watched before.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
 
-__all__ = ["check_choice_probabilities"]
+__all__ = ["check_choice_probabilities", "check_repeat_share"]
 
 
 def _cases() -> list[Case]:
@@ -81,3 +85,56 @@ def check_choice_probabilities(fn: Callable[..., Any]) -> CheckResult:
         A :class:`CheckResult`, truthy when every case passed.
     """
     return run_checks("choice_probabilities", fn, _cases())
+
+
+def _logs(click: list[int], past: list[float], followed: list[int]) -> pd.DataFrame:
+    n = len(click)
+    return pd.DataFrame(
+        {
+            "viewer_id": [0] * n,
+            "room_id": list(range(10, 10 + n)),
+            "click": click,
+            "watch_minutes": [12.0 * c for c in click],
+            "past_minutes": past,
+            "followed": followed,
+        }
+    )
+
+
+def check_repeat_share(fn: Callable[[pd.DataFrame], float]) -> CheckResult:
+    """Check ``fn(logs)`` returns the share of clicks on rooms watched before.
+
+    A click is a repeat when the viewer had watched the room before (``past_minutes > 0``); the
+    share is over clicks (``click == 1``), not over all impressions.
+
+    Args:
+        fn: the learner's function of a logs DataFrame (columns as in ``load_logs()``),
+            returning a float in [0, 1].
+
+    Returns:
+        A :class:`CheckResult`, truthy when every case passed.
+    """
+    cases = [
+        Case(
+            "2 clicks, one on a room watched 30 min before",
+            (_logs([0, 1, 0, 1], [10.0, 30.0, 5.0, 0.0], [0, 0, 0, 0]),),
+            # clicks: rows 1 (30 min before: repeat) and 3 (new) -> 1 / 2
+            0.5,
+            "count over the clicks only (logs[logs['click'] == 1]), not over every impression",
+        ),
+        Case(
+            "a repeat that is not followed, and a followed room never clicked",
+            (_logs([1, 1, 1, 0], [2.5, 0.0, 0.0, 40.0], [0, 0, 0, 1]),),
+            # clicks: rows 0 (2.5 min before: repeat), 1 and 2 (new) -> 1 / 3
+            1 / 3,
+            "'watched before' means past_minutes > 0; following a room is a different thing",
+        ),
+        Case(
+            "every click a repeat",
+            (_logs([1, 0, 1], [0.5, 0.0, 100.0], [1, 0, 0]),),
+            # clicks: rows 0 and 2, both with past minutes -> 2 / 2
+            1.0,
+            "return a share in [0, 1] (repeat clicks / clicks), not a count or a percentage",
+        ),
+    ]
+    return run_checks("repeat_share", fn, cases)

@@ -7,6 +7,8 @@ The learner's functions must have the signatures the notebook asks for:
 - ``q_learning_update(q, s, a, r, s_next, terminated, alpha, gamma) -> float`` (the new
   ``q[s, a]``; a time-limit truncation is passed as ``terminated=False``, so it bootstraps)
 - ``sarsa_update(q, s, a, r, s_next, a_next, terminated, alpha, gamma) -> float``
+
+and the self-check of the lesson, ``check_taxi_q_table(q)``, grades a Q-table trained on Taxi-v4.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "check_epsilon_greedy",
     "check_q_learning_update",
     "check_sarsa_update",
+    "check_taxi_q_table",
 ]
 
 # A small 3-state, 2-action Q-table used by the update cases (row 2 is all negative).
@@ -249,3 +252,55 @@ def check_sarsa_update(fn: Callable[..., Any]) -> CheckResult:
         ),
     ]
     return run_checks("sarsa_update", fn, cases)
+
+
+def check_taxi_q_table(q: Any, episodes: int = 1_000, seed: int = 2024) -> CheckResult:
+    """Grade a Q-table trained on Taxi-v4 by the greedy policy it defines.
+
+    Runs ``episodes`` greedy episodes (seeded) and passes when the taxi delivers the passenger
+    in at least 95% of them and the mean return is within 1.0 of the optimum (about 7.93, from
+    dynamic programming on the env's model).
+
+    Args:
+        q: the ``(500, 6)`` Q-table.
+        episodes: evaluation episodes.
+        seed: seed of the evaluation.
+
+    Returns:
+        A :class:`CheckResult`, truthy when both criteria hold.
+    """
+    import gymnasium as gym
+
+    from livedqn_edu.tabular import evaluate_tabular, optimal_return
+
+    env = gym.make("Taxi-v4")
+    best = optimal_return(env)
+    table = np.asarray(q, dtype=float)
+    cache: dict[str, dict[str, Any]] = {}
+
+    def measure(metric: str) -> float:
+        if table.shape != (500, 6):
+            raise ValueError(f"a Taxi-v4 Q-table has shape (500, 6), got {table.shape}")
+        if "result" not in cache:
+            cache["result"] = evaluate_tabular(env, table, episodes, seed=seed)
+        return round(cache["result"][metric], 3)
+
+    cases = [
+        Case(
+            f"greedy success rate over {episodes:,} episodes >= 0.95",
+            ("success_rate",),
+            0.95,
+            "train longer (more episodes) or explore more: states never visited keep Q = 0 "
+            "and the taxi wanders there until the 200-step limit",
+            compare=lambda got, want: got >= want,
+        ),
+        Case(
+            f"greedy mean return >= optimum - 1 = {best - 1:.2f}",
+            ("mean_return",),
+            round(best - 1.0, 2),
+            "the taxi delivers but takes detours: use gamma close to 1 (0.99) so that every "
+            "extra step (-1) counts, and let epsilon become small so the table settles",
+            compare=lambda got, want: got >= want,
+        ),
+    ]
+    return run_checks("taxi_q_table", measure, cases)

@@ -202,7 +202,9 @@ def ndcg_at_k(scores: Any, target: Any, mask: Any = None, k: int = 5) -> float:
 def _vector(name: str, value: Any, n: int | None) -> np.ndarray:
     x = np.asarray(value, dtype=np.float64)
     if x.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array (one entry per logged impression), got {x.shape}")
+        raise ValueError(
+            f"{name} must be a 1-D array (one entry per logged impression), got {x.shape}"
+        )
     if n is not None and x.size != n:
         raise ValueError(f"{name} has length {x.size} but rewards has {n}: pass one per impression")
     if not np.isfinite(x).all():

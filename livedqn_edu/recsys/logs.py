@@ -145,7 +145,8 @@ def generate_logs(
         {
             "viewer_id": cat["viewer_id"],
             "day": day.astype(np.int64),
-            "minute": np.round(cat["t"] - day * MINUTES_PER_DAY, 2),
+            # floored (not rounded) so that a time never moves into the next schedule slot
+            "minute": np.floor((cat["t"] - day * MINUTES_PER_DAY) * 100) / 100,
             "session": cat["session"],
             "step": cat["step"],
             "candidates": _join(cat["ids"], cat["mask"]),

@@ -99,8 +99,8 @@ class LookaheadOracle(_WorldPolicy):
     def __init__(
         self,
         world: World | None = None,
-        depth: int = 4,
-        n_rollouts: int = 2,
+        depth: int = 2,
+        n_rollouts: int = 4,
         top: int = 3,
         gamma: float = 1.0,
         seed: int = 0,
@@ -131,7 +131,7 @@ class LookaheadOracle(_WorldPolicy):
         slots = np.argsort(-immediate, axis=1, kind="stable")[:, :top]  # (N, top)
         future = np.zeros((n, top))
         active = ~world.done
-        for r in range(self.n_rollouts):
+        for _ in range(self.n_rollouts):
             seed = int(self.rng.integers(2**63))
             for j in range(top):
                 sim = _fork(world, np.random.default_rng(seed))

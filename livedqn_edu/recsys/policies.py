@@ -198,8 +198,8 @@ class EpsilonMix(Policy):
         rand = masked_argmax(self.rng.random(mask.shape), mask)
         return np.where(explore, rand, np.asarray(self.base(obs), dtype=np.int64))
 
-    def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
-        return np.where(_check_obs(obs), self.probabilities(obs), -np.inf)
+    def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102  (it ranks as its base does)
+        return self.base.scores(obs)
 
 
 class LinUCB(Policy):

@@ -206,11 +206,11 @@ def _convert(raw: pd.Series, col: Column, path: Path | str) -> pd.Series:
         row = int(np.flatnonzero(below | above)[0])
         left = "(" if col.low_open else "["
         lo = "-inf" if col.low is None else f"{col.low:g}"
-        hi = "inf" if col.high is None else f"{col.high:g}"
+        hi = "inf)" if col.high is None else f"{col.high:g}]"
         what = "negative minutes are impossible" if col.name == "watch_minutes" else col.description
         raise ValueError(
             f"{_where(path, row, col.name)}: value {values[row]!r} is outside the allowed range "
-            f"{left}{lo}, {hi}] ({what})."
+            f"{left}{lo}, {hi} ({what})."
         )
     return num
 

@@ -242,13 +242,17 @@ def _log(hist: History, group: str, step: int, **values: float) -> None:
 
 
 def reproduce_live_room_checkpoint(
-    seed: int = 0, out_dir: str | Path | None = None, total_steps: int = 600_000
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+    total_steps: int = 600_000,
+    eval_viewers: int = 1_000,
 ) -> list[Path]:
     """Train and save the shipped recommender (gamma 0.9) and its myopic twin (gamma 0).
 
     Writes ``live_room_dqn.keras`` / ``.json`` and ``live_room_dqn_gamma0.keras`` / ``.json``
     in ``out_dir`` (default ``data/checkpoints``), each JSON with the config, seed, gamma and the
-    held-out score (mean return per viewer-week over 1,000 viewers, seed :data:`EVAL_SEED`);
+    held-out score (mean return per viewer-week over ``eval_viewers`` viewers, seed
+    :data:`EVAL_SEED`);
     files under ``data/`` are recorded in the data manifest with their checksums.
 
     Returns:
@@ -260,11 +264,13 @@ def reproduce_live_room_checkpoint(
         t0 = time.perf_counter()
         agent, _ = train_live_room(seed=seed, gamma=gamma, total_steps=total_steps)
         seconds = time.perf_counter() - t0
-        score = evaluate_live_room(agent, 1_000, EVAL_SEED)
-        meta: dict[str, Any] = {"gamma": gamma, "score": round(score, 4), "total_steps": total_steps,
-                                "train_seconds": round(seconds, 1), "n_viewers": N_VIEWERS,
-                                "hidden": list(LIVE_ROOM_HIDDEN), "eval_seed": EVAL_SEED,
-                                "world_config": dataclasses.asdict(WorldConfig())}  # fmt: skip
+        score = evaluate_live_room(agent, eval_viewers, EVAL_SEED)
+        meta: dict[str, Any] = {
+            "gamma": gamma, "score": round(score, 4), "total_steps": total_steps,
+            "train_seconds": round(seconds, 1), "n_viewers": N_VIEWERS,
+            "hidden": list(LIVE_ROOM_HIDDEN), "eval_seed": EVAL_SEED, "eval_viewers": eval_viewers,
+            "world_config": dataclasses.asdict(WorldConfig()),
+        }  # fmt: skip
         path = agent.save(out / f"{CHECKPOINT_NAME}{suffix}.keras", **meta)
         print(f"wrote {path} (gamma {gamma}: {score:.2f} return per viewer-week, {seconds:.0f} s)")
         for p in (path, path.with_suffix(".json")):

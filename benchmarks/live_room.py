@@ -1,0 +1,129 @@
+"""Benchmark of the live-room world's speed (issue 4): vectorised world and gymnasium env.
+
+Measures, as medians over several runs (every run listed):
+
+- the vectorised world with 1,000 viewers and K = 10 under a random valid-slot policy:
+  viewer-steps per second counted over viewers still active (target >= 200,000), both for the
+  first 100 batched steps (nearly every viewer active) and for whole weeks (until every viewer
+  is done, when late steps carry few active viewers);
+- the single gymnasium env, random valid slot, resets included: ``LiveRoomEnv`` itself and
+  ``gymnasium.make("LiveRoom-v0")`` with its wrappers (target >= 10,000 steps/s).
+
+Reference (not run here): SARDINE, the one maintained gymnasium-native recommender simulator,
+ran 9.6k-12.3k steps/s, one env, random policy, on a 2-core VM (measured for this project,
+see ../shared/research/recommender-simulators.md).
+
+The machine is shared: the load average before and after is printed with the table.
+
+Usage::
+
+    python benchmarks/live_room.py [--runs 5] [--out benchmarks/results/live_room.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+import livedqn_edu.envs  # noqa: F401  (registers LiveRoom-v0)
+from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.live_room import LiveRoomEnv
+from livedqn_edu.envs.world import World, random_valid_slot
+
+N_VIEWERS = 1_000
+K = 10
+
+
+def world_steps(seed: int, max_calls: int | None) -> float:
+    """Active viewer-steps per second of the world (policy + step + observe), one run."""
+    world = World(WorldConfig(k=K))
+    obs = world.reset(N_VIEWERS, seed=seed)
+    rng = np.random.default_rng(seed)
+    active_steps = calls = 0
+    start = time.perf_counter()
+    while not world.done.all() and (max_calls is None or calls < max_calls):
+        active_steps += int((~world.done).sum())
+        world.step(random_valid_slot(obs, rng))
+        obs = world.observe()
+        calls += 1
+    return active_steps / (time.perf_counter() - start)
+
+
+def env_steps(make: Callable[[], gym.Env], seed: int, steps: int = 20_000) -> float:
+    """Env steps per second with a random valid slot, resets included, one run."""
+    env = make()
+    obs, _ = env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    for _ in range(steps):
+        valid = np.flatnonzero(obs["mask"])
+        obs, _, terminated, truncated, _ = env.step(int(valid[int(rng.random() * valid.size)]))
+        if terminated or truncated:
+            obs, _ = env.reset()
+    return steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/live_room.md"))
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    World(WorldConfig(k=K))  # warm-up: imports and room tables
+    rows = [
+        ("vectorised world, 1,000 viewers, first 100 steps", "viewer-steps/s", 200_000,
+         lambda s: world_steps(s, 100)),
+        ("vectorised world, 1,000 viewers, whole week", "viewer-steps/s", 200_000,
+         lambda s: world_steps(s, None)),
+        ("LiveRoomEnv (no wrappers)", "steps/s", 10_000,
+         lambda s: env_steps(lambda: LiveRoomEnv(k=K), s)),
+        ('gymnasium.make("LiveRoom-v0")', "steps/s", 10_000,
+         lambda s: env_steps(lambda: gym.make("LiveRoom-v0", k=K), s)),
+    ]  # fmt: skip
+    results = []
+    for name, unit, target, measure in rows:
+        runs = [measure(seed) for seed in range(args.runs)]
+        results.append((name, unit, target, statistics.median(runs), runs))
+        print(f"{name:52s} median {statistics.median(runs):>11,.0f} {unit}")
+    load_after = os.getloadavg()
+    header = (
+        f"# Live-room world speed (issue 4)\n\n"
+        f"Random valid-slot policy, K = {K}; {args.runs} runs each (seeds 0-{args.runs - 1}), "
+        f"medians. {os.cpu_count()} CPU cores ({platform.machine()}), Python "
+        f"{platform.python_version()}, numpy {np.__version__}, gymnasium {gym.__version__}. "
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.1f}' for x in load_after)} (the machine was shared: "
+        f"a load above the core count slows every figure down).\n\n"
+        "Viewer-steps count only viewers still active. Env figures include resets and the "
+        "policy's own time.\n\n"
+    )
+    lines = [
+        "| measurement | unit | median | target | meets | runs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, unit, target, median, runs in results:
+        lines.append(
+            f"| {name} | {unit} | {median:,.0f} | >= {target:,} | "
+            f"{'yes' if median >= target else 'no'} | {', '.join(f'{r:,.0f}' for r in runs)} |"
+        )
+    lines.append(
+        "| reference: SARDINE, one env, random policy, 2-core VM (not run here) | steps/s | "
+        "9,600-12,300 | | | |"
+    )
+    table = "\n".join(lines)
+    print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(header + table + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

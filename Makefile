@@ -4,6 +4,7 @@
 #   make lint       ruff check + ruff format --check (notebooks included)
 #   make notebooks  re-execute every notebook in full mode, in place; record running times
 #   make student    write student versions of the notebooks to student/
+#   make docs       rewrite the exercise table in docs/teaching.md from the notebooks
 #   make bench      run the benchmarks and rewrite benchmarks/results/*.md
 
 PYTHON ?= python3
@@ -17,7 +18,7 @@ export MPLBACKEND := Agg
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: venv lab test unit nbval lint format notebooks student bench clean
+.PHONY: venv lab test unit nbval lint format notebooks student docs bench clean
 
 venv: $(STAMP)
 
@@ -52,6 +53,9 @@ notebooks: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/livedqn-edu student student
+
+docs: $(STAMP)
+	$(BIN)/livedqn-edu exercises --update docs/teaching.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/tabular.py

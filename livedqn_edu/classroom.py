@@ -30,12 +30,17 @@ __all__ = [
     "make_student_notebooks",
     "run_notebooks",
     "update_runtime_table",
+    "list_exercises",
+    "exercise_table",
+    "update_exercise_table",
 ]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 TABLE_BEGIN = "<!-- runtimes:begin -->"
 TABLE_END = "<!-- runtimes:end -->"
+EXERCISES_BEGIN = "<!-- exercises:begin -->"
+EXERCISES_END = "<!-- exercises:end -->"
 
 
 class StudentNotebookError(ValueError):
@@ -123,14 +128,9 @@ def make_student_notebooks(source_dir: Path, out_dir: Path) -> list[Path]:
 
 def update_runtime_table(readme: Path, times: dict[str, float], mode: str) -> None:
     """Rewrite the table between the runtime markers of ``readme`` with measured times."""
-    text = readme.read_text(encoding="utf-8")
-    if TABLE_BEGIN not in text or TABLE_END not in text:
-        raise ValueError(f"{readme} has no '{TABLE_BEGIN}' ... '{TABLE_END}' block to update")
     rows = [f"| notebook | running time ({mode} mode, measured) |", "|---|---|"]
     rows += [f"| `{name}` | {seconds:.0f} s |" for name, seconds in sorted(times.items())]
-    block = "\n".join([TABLE_BEGIN, *rows, TABLE_END])
-    pattern = re.compile(re.escape(TABLE_BEGIN) + ".*?" + re.escape(TABLE_END), re.S)
-    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+    _replace_block(Path(readme), TABLE_BEGIN, TABLE_END, "\n".join(rows))
 
 
 def run_notebooks(directory: Path, fast: bool = False, readme: Path | None = None) -> dict:
@@ -171,3 +171,55 @@ def run_notebooks(directory: Path, fast: bool = False, readme: Path | None = Non
     if readme is not None and Path(readme).exists():
         update_runtime_table(Path(readme), times, "fast" if fast else "full")
     return times
+
+
+def _replace_block(path: Path, begin: str, end: str, block: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if begin not in text or end not in text:
+        raise ValueError(f"{path} has no '{begin}' ... '{end}' block to update")
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    path.write_text(pattern.sub(lambda _: "\n".join([begin, block, end]), text), encoding="utf-8")
+
+
+def list_exercises(directory: Path) -> list[tuple[str, str, str]]:
+    """Every exercise of the course: ``(notebook, instruction, checker)`` in notebook order.
+
+    The instruction is the comment above ``### BEGIN SOLUTION``; the checker is the first
+    ``check_*`` called in the cells that follow the exercise, before the next exercise (or
+    ``"-"`` when there is none).
+    """
+    import nbformat
+
+    rows = []
+    for path in sorted(Path(directory).glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        pending: list[str] = []
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            lines = cell.source.splitlines()
+            starts = [i for i, line in enumerate(lines) if line.strip() == BEGIN]
+            found = re.search(r"\b(check_\w+)\(", cell.source)
+            if found and pending and not starts:
+                rows += [(path.stem, text, found.group(1)) for text in pending]
+                pending = []
+            for i in starts:
+                if pending:
+                    rows += [(path.stem, text, "-") for text in pending]
+                pending = [_instruction(lines[:i])]
+        rows += [(path.stem, text, "-") for text in pending]
+    return rows
+
+
+def exercise_table(directory: Path) -> str:
+    """The markdown table of :func:`list_exercises`."""
+    rows = ["| notebook | exercise | checked by |", "|---|---|---|"]
+    for notebook, text, check in list_exercises(directory):
+        text = text.replace("|", "\\|")
+        rows.append(f"| `{notebook}` | {text} | `{check}` |")
+    return "\n".join(rows)
+
+
+def update_exercise_table(doc: Path, directory: Path) -> None:
+    """Rewrite the exercise table between the markers of ``doc`` from the notebooks."""
+    _replace_block(Path(doc), EXERCISES_BEGIN, EXERCISES_END, exercise_table(directory))

@@ -4,6 +4,7 @@ Subcommands::
 
     livedqn-edu doctor                 check the installation, data and headless rendering
     livedqn-edu student OUT_DIR        write student versions of the notebooks
+    livedqn-edu exercises [--update DOC]  list every exercise and the check that grades it
     livedqn-edu run-notebooks [DIR]    re-execute notebooks in full mode, record running times
     livedqn-edu train cartpole         reproduce the shipped CartPole checkpoint
     livedqn-edu data --stats           simulator statistics beside published figures
@@ -47,6 +48,17 @@ def _run_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exercises(args: argparse.Namespace) -> int:
+    from livedqn_edu.classroom import exercise_table, update_exercise_table
+
+    if args.update:
+        update_exercise_table(Path(args.update), Path(args.source))
+        print(f"updated the exercise table in {args.update}")
+    else:
+        print(exercise_table(Path(args.source)))
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     if args.problem == "cartpole":
         from livedqn_edu.training import reproduce_cartpole_checkpoint
@@ -79,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", help="folder to write the student notebooks to")
     p.add_argument("--source", default=str(_COURSE / "notebooks"), help="solution notebooks")
     p.set_defaults(func=_student)
+
+    p = sub.add_parser("exercises", help="list every exercise and the check that grades it")
+    p.add_argument("--source", default=str(_COURSE / "notebooks"), help="solution notebooks")
+    p.add_argument("--update", metavar="DOC", help="rewrite the table in DOC (docs/teaching.md)")
+    p.set_defaults(func=_exercises)
 
     p = sub.add_parser("run-notebooks", help="re-execute notebooks in place, record run times")
     p.add_argument("directory", nargs="?", default=str(_COURSE / "notebooks"))

@@ -86,3 +86,28 @@ def test_table_marks_misses() -> None:
     md = table_markdown(table)
     assert md.splitlines()[0].startswith("| statistic | published | kind |")
     assert md.count("\n") == len(TARGETS) + 1
+
+
+def test_data_card_table_is_the_commands_output() -> None:
+    from livedqn_edu.envs.world import World
+    from livedqn_edu.manifest import data_dir
+    from livedqn_edu.recsys.datacard import live_flags, stats_markdown
+    from livedqn_edu.recsys.logs import load_logs
+
+    logs = load_logs()
+    stats = log_statistics(logs, days=7, live=live_flags(logs, World(CALIBRATED)))
+    readme = (data_dir() / "README.md").read_text(encoding="utf-8")
+    assert stats_markdown(stats) in readme
+    assert all(t.ok(stats[t.key]) for t in TARGETS)
+
+
+def test_data_command_prints_the_table(capsys) -> None:
+    from livedqn_edu.recsys.datacard import run_data_command
+
+    code = run_data_command(
+        stats=True, regenerate=False, spec=LogSpec(seed=0, n_viewers=30, days=2)
+    )
+    out = capsys.readouterr().out
+    assert code in (0, 1) and "| gifts per click |" in out and "30 viewers over 2 days" in out
+    with pytest.raises(ValueError, match="exactly one"):
+        run_data_command(stats=True, regenerate=True)

@@ -98,7 +98,7 @@ def test_course_notebooks_make_complete_student_versions(tmp_path):
             if "check_" in c.source and "NotImplementedError" not in c.source
         ]
         assert checks_before == checks_after, path.name
-        text = "\n".join(c.source for c in student.cells)
+        text = "\n".join(c.source for c in student.cells if c.cell_type == "code")
         assert BEGIN not in text and END not in text, path.name
         n_solutions = sum(c.source.count(BEGIN) for c in original.cells)
         assert text.count("raise NotImplementedError(") >= n_solutions
@@ -123,3 +123,23 @@ def test_runtime_table_is_rewritten_between_markers(tmp_path):
     (tmp_path / "bare.md").write_text("no markers")
     with pytest.raises(ValueError, match="runtimes:begin"):
         update_runtime_table(tmp_path / "bare.md", {}, "full")
+
+
+def test_teaching_page_lists_the_current_exercises():
+    from livedqn_edu.classroom import EXERCISES_BEGIN, EXERCISES_END, exercise_table
+
+    doc = (NOTEBOOKS.parent / "docs" / "teaching.md").read_text()
+    block = doc.split(EXERCISES_BEGIN)[1].split(EXERCISES_END)[0].strip()
+    assert block == exercise_table(NOTEBOOKS), "run `make docs` to refresh docs/teaching.md"
+
+
+def test_exercise_listing_pairs_each_exercise_with_its_check(tmp_path):
+    from livedqn_edu.classroom import list_exercises
+
+    src = _toy_course(tmp_path / "course")
+    nb = nbformat.read(src / "01_toy.ipynb", as_version=4)
+    nb.cells[3].source = "check_double(double)"
+    nbformat.write(nb, src / "01_toy.ipynb")
+    assert list_exercises(src) == [
+        ("01_toy", "Exercise 1: return twice x. Use only arithmetic.", "check_double")
+    ]

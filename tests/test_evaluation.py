@@ -212,3 +212,11 @@ def test_ranking_metrics_followed_first_beats_random(logs) -> None:
     rnd = ranking_metrics(Random(0), logs)
     assert ff["HR@1"] > rnd["HR@1"] + 0.2  # repeat consumption dominates clicks
     assert 0 <= ff["NDCG@5"] <= 1
+
+
+def test_shipped_logs_replay_matches_the_csv() -> None:
+    from livedqn_edu.recsys.offpolicy import shipped_logs
+
+    logs = shipped_logs(verify=True)  # raises ValueError if rooms or clicks differ from the CSV
+    assert len(logs) > 100_000
+    assert logs.obs["mask"][np.arange(len(logs)), logs.actions].all()

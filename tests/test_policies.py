@@ -28,10 +28,10 @@ NAMES = candidate_feature_names(NC)
 
 
 def make_obs(mask: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
-    """A synthetic batched observation shaped like the world's (U = 16, F = 15)."""
+    """A synthetic batched observation shaped like the world's (U = 16, F = 14)."""
     rng = np.random.default_rng(seed)
     n, k = mask.shape
-    cands = rng.random((n, k, NC + 7)).astype(np.float32)
+    cands = rng.random((n, k, len(NAMES))).astype(np.float32)
     cands[..., NAMES.index("followed")] = rng.random((n, k)) < 0.3
     cands[~mask] = 0.0
     return {

@@ -32,6 +32,13 @@ def sort_follows(world: World, idx: np.ndarray) -> None:
     v.follow_list[idx] = np.take_along_axis(fl, np.argsort(key, axis=1, kind="stable"), axis=1)
 
 
+def _running_count(flags: np.ndarray) -> np.ndarray:
+    """``(M, N)`` int16: how many True entries come before each entry in its column."""
+    count = np.cumsum(flags.view(np.int8), axis=0, dtype=np.int16)
+    count -= flags
+    return count
+
+
 def build_candidates(world: World, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(room_ids, mask)``, both ``(N, K)``: see :meth:`World.candidates`."""
     v, c, r = world.viewers, world.config, world.rooms
@@ -40,29 +47,31 @@ def build_candidates(world: World, offsets: np.ndarray) -> tuple[np.ndarray, np.
     ar = np.arange(n)
     slot = r.slot_of(v.t)
     # followed rooms live now, most watched first (the lists are kept sorted by minutes)
-    fl = v.follow_list.T  # (max_follows, N)
+    fl = v.follow_list[:, : max(int(v.n_follows.max(initial=0)), 1)].T  # (F, N)
     live_f = np.take(world._live, slot * width + fl)
     if c.followed_slots < fl.shape[0]:
-        live_f &= np.cumsum(live_f, axis=0) <= c.followed_slots
+        live_f &= _running_count(live_f) < c.followed_slots
     followed = np.where(live_f, fl, -1)
-    # the most-watched live rooms, unless already in the followed block
+    # the most-watched live rooms, then a window of a fixed shuffle of the live rooms
     popular = r.live_ids[slot, : min(c.popular_slots, r.live_ids.shape[1])].T  # (P, N)
-    popular = np.where((popular[:, None, :] == followed[None, :, :]).any(axis=1), -1, popular)
-    # a window of a fixed shuffle of the live rooms, from a random start
     n_live = r.n_live[slot]
     j = np.arange(k)[:, None]
     window = (np.floor(offsets * np.maximum(n_live, 1)).astype(np.int64) + j) % np.maximum(n_live, 1)
     explore = np.where(j < n_live, np.take(r.shuffled_ids, slot * r.shuffled_ids.shape[1] + window), -1)
-    known = np.vstack([followed, popular])
-    scratch = world._scratch(n, width)
-    flat_known = ar * width + known
-    scratch.flat[flat_known] = True
-    explore = np.where(np.take(scratch, ar * width + explore), -1, explore)
-    scratch.flat[flat_known] = False
+    # drop popular and exploratory rooms already in an earlier block (mark, look up, unmark)
+    flat = world._scratch(n, width).reshape(-1)
+    at_followed = ar * width + followed
+    flat[at_followed] = True
+    popular = np.where(flat[ar * width + popular], -1, popular)
+    at_popular = ar * width + popular
+    flat[at_popular] = True
+    explore = np.where(flat[ar * width + explore], -1, explore)
+    flat[at_followed] = False
+    flat[at_popular] = False
     # keep the first k non-empty entries of each column
     pool = np.vstack([followed, popular, explore])  # (M, N), no repeats
     valid = pool >= 0
-    position = np.cumsum(valid, axis=0) - 1
+    position = _running_count(valid)
     keep = valid & (position < k)
     out = np.full((k, n), -1, dtype=np.int64)
     cols = np.broadcast_to(ar, pool.shape)

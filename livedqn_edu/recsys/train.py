@@ -160,7 +160,7 @@ def train_live_room(
     config: DQNConfig | None = None,
     seed: int = 0,
     gamma: float | None = None,
-    total_steps: int = 600_000,
+    total_steps: int = 300_000,
     *,
     n_viewers: int = N_VIEWERS,
     world_config: WorldConfig | None = None,
@@ -244,7 +244,7 @@ def _log(hist: History, group: str, step: int, **values: float) -> None:
 def reproduce_live_room_checkpoint(
     seed: int = 0,
     out_dir: str | Path | None = None,
-    total_steps: int = 600_000,
+    total_steps: int = 300_000,
     eval_viewers: int = 1_000,
 ) -> list[Path]:
     """Train and save the shipped recommender (gamma 0.9) and its myopic twin (gamma 0).

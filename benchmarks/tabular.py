@@ -25,10 +25,12 @@ import argparse
 import os
 import platform
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 from livedqn_edu.tabular import (
     EpsilonSchedule,
@@ -64,12 +66,32 @@ EVAL_EPISODES = 1_000
 
 def _run(env_id: str, algorithm: str, seed: int) -> dict[str, Any]:
     env = gym.make(env_id)
+    cpu = time.process_time()
     history = train_tabular(env, algorithm, seed=seed, progress=False, **RECIPES[env_id])
+    cpu = time.process_time() - cpu
     result = evaluate_tabular(env, history["q"], EVAL_EPISODES, seed=10_000 + seed)
     result["seconds"] = history["time/seconds"]
+    result["cpu_seconds"] = cpu
+    result["us_per_step"] = 1e6 * history["time/seconds"] / history["charts/episode_length"].sum()
     result["path_steps"] = len(greedy_path(env, history["q"])) - 1
     result["online_last100"] = float(history["charts/episodic_return"][-100:].mean())
     return result
+
+
+def _bare_step_us(env_id: str, steps: int = 30_000, repeats: int = 3) -> float:
+    """Reference: microseconds per ``env.step`` with random actions and nothing else (median)."""
+    env = gym.make(env_id)
+    actions = np.random.default_rng(0).integers(env.action_space.n, size=steps).tolist()
+    times = []
+    for _ in range(repeats):
+        env.reset(seed=0)
+        start = time.perf_counter()
+        for a in actions:
+            _, _, terminated, truncated, _ = env.step(a)
+            if terminated or truncated:
+                env.reset()
+        times.append(1e6 * (time.perf_counter() - start) / steps)
+    return statistics.median(times)
 
 
 def main() -> None:
@@ -92,8 +114,11 @@ def main() -> None:
     rows = []
     for env_id, algorithm, metric, label in runs:
         results = [_run(env_id, algorithm, seed) for seed in seeds]
+        bare = _bare_step_us(env_id)  # same run, same load: the ratio below is load-independent
         values = [r[metric] for r in results]
-        times = [r["seconds"] for r in results]
+        wall = [r["seconds"] for r in results]
+        cpu = statistics.median(r["cpu_seconds"] for r in results)
+        per_step = statistics.median(r["us_per_step"] for r in results)
         extra = ""
         if env_id == "CliffWalking-v1":
             online = statistics.median(r["online_last100"] for r in results)
@@ -103,20 +128,26 @@ def main() -> None:
         rows.append(
             f"| {env_id} | {algorithm} | {label} | {statistics.median(values):.3g} | "
             f"{min(values):.3g} | {', '.join(f'{v:.3g}' for v in values)} | "
-            f"{optimum[env_id]:.3g} | {statistics.median(times):.1f} | {max(times):.1f} | {extra} |"
+            f"{optimum[env_id]:.3g} | {statistics.median(wall):.1f} / {max(wall):.1f} | "
+            f"{cpu:.1f} | {per_step:.1f} / {bare:.1f} = {per_step / bare:.2f} | {extra} |"
         )
         print(rows[-1], flush=True)
     header = (
         f"# Tabular benchmark (lesson 01)\n\n"
         f"Seeds {seeds}; evaluation: {EVAL_EPISODES:,} greedy episodes per seed (eval seed = "
-        f"10,000 + seed). Wall time of training only, on {os.cpu_count()} CPU cores "
+        f"10,000 + seed). Times are for training only, on {os.cpu_count()} CPU cores "
         f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
-        f"gymnasium {gym.__version__}. Optimum: `optimal_return`, dynamic programming on the "
-        f"env's transition table within its time limit (CliffWalking: shortest path, steps)."
+        f"gymnasium {gym.__version__}; wall time depends on the machine's load, CPU time much "
+        f"less. The last timing column divides training time per env step by the time of a "
+        f"bare random `env.step` measured in the same run: the cost of learning per step, "
+        f"whatever the load. Optimum: `optimal_return`, dynamic programming on the env's "
+        f"transition table within its time limit (CliffWalking: shortest path, in steps)."
         f"\n\n"
         f"Settings: {', '.join(f'{k}: {v}' for k, v in RECIPES.items())}\n\n"
-        "| env | algorithm | metric | median | min | per seed | optimum | train s (median) "
-        "| train s (max) | notes |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        "| env | algorithm | metric | median | min | per seed | optimum "
+        "| train wall s (median / max) | train CPU s (median) "
+        "| us per step: train / bare env = ratio | notes |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     table = header + "\n".join(rows) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,6 @@ _LAZY: dict[str, str] = {
     "make_student_notebooks": "classroom",
     # DQN (lessons 02-05)
     "ReplayBuffer": "replay",
-    "PrioritizedReplayBuffer": "replay",
     "mlp_q_network": "networks",
     "candidate_scorer": "networks",
     "DQNConfig": "dqn",

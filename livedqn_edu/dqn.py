@@ -187,6 +187,12 @@ def linear_epsilon(step: int, start: float, end: float, duration: int) -> float:
     return float(start + frac * (end - start))
 
 
+def _as_tensor(x: Any) -> Any:
+    """A tensor of ``x``: booleans stay boolean, every other number becomes float32."""
+    x = np.asarray(x)
+    return tf.convert_to_tensor(x if x.dtype == bool else x.astype(np.float32, copy=False))
+
+
 def _take(structure: Any, i: Any) -> Any:
     """Element ``i`` along the first axis of every array in a nested structure."""
     return tf.nest.map_structure(lambda x: x[i], structure)
@@ -233,7 +239,9 @@ class DQNAgent:
         self.gradient_steps_done = 0
         """gradient steps taken so far"""
         self._np_forward = numpy_forward(network)
-        self._q_fn = tf.function(lambda obs: self.network(obs, training=False))
+        self._q_fn = tf.function(
+            lambda obs: self.network(obs, training=False), reduce_retracing=True
+        )
         run = self._learn_steps
         self._learn_fn = (
             tf.function(run, reduce_retracing=True) if self.config.use_tf_function else run
@@ -274,7 +282,7 @@ class DQNAgent:
         self._check_obs(obs, lead=1)
         if self._np_forward is not None and self._input_keys is None:
             return self._np_forward(obs)
-        batch = tf.nest.map_structure(tf.convert_to_tensor, self._net_input(obs))
+        batch = tf.nest.map_structure(_as_tensor, self._net_input(obs))
         return np.asarray(self._q_fn(batch))
 
     # ----------------------------------------------------------------------- acting

@@ -9,7 +9,7 @@ import pytest
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.recsys.calibration import (
     CALIBRATED,
-    CALIBRATION_OVERRIDES,
+    CALIBRATION_KNOBS,
     TARGETS,
     Target,
     calibration_table,
@@ -42,10 +42,36 @@ def test_every_target_says_what_kind_of_figure_it_is() -> None:
     assert all(t.low <= t.high and t.source for t in TARGETS)
 
 
-def test_calibrated_config_only_changes_the_listed_fields() -> None:
-    default = WorldConfig()
-    changed = {k for k in vars(default) if getattr(default, k) != getattr(CALIBRATED, k)}
-    assert changed <= set(CALIBRATION_OVERRIDES)
+def test_calibrated_world_is_the_default_world() -> None:
+    # the logs, the env and the training must simulate the same platform
+    assert CALIBRATED == WorldConfig()
+
+
+def test_knobs_are_config_fields_of_targets() -> None:
+    from livedqn_edu.recsys.calibration import knob_table
+
+    fields = set(vars(WorldConfig()))
+    assert set(CALIBRATION_KNOBS) <= {t.key for t in TARGETS}
+    assert all(name in fields for names in CALIBRATION_KNOBS.values() for name in names)
+    table = knob_table()
+    assert len(table) == sum(len(v) for v in CALIBRATION_KNOBS.values())
+    assert table["meaning"].str.len().min() > 0
+
+
+def test_shipped_logs_come_from_the_current_world() -> None:
+    import dataclasses
+    import json
+
+    from livedqn_edu.manifest import load
+    from livedqn_edu.recsys.logs import LOGS_FILE
+
+    recorded = load()[LOGS_FILE]["world_config"]
+    current = json.loads(json.dumps(dataclasses.asdict(CALIBRATED)))
+    changed = sorted(k for k in current if recorded.get(k) != current[k])
+    assert not changed, (
+        f"WorldConfig fields {changed} changed since data/ was generated: run "
+        "`livedqn-edu data --regenerate` and commit data/"
+    )
 
 
 def _tiny_logs() -> pd.DataFrame:

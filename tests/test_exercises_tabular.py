@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -10,8 +11,15 @@ from livedqn_edu.exercises import (
     check_epsilon_greedy,
     check_q_learning_update,
     check_sarsa_update,
+    check_taxi_q_table,
 )
-from livedqn_edu.tabular import epsilon_greedy, q_learning_update, sarsa_update
+from livedqn_edu.tabular import (
+    EpsilonSchedule,
+    epsilon_greedy,
+    q_learning_update,
+    sarsa_update,
+    train_tabular,
+)
 
 
 def _stub(*args):
@@ -223,24 +231,18 @@ def test_sarsa_checker_accepts(right, capsys) -> None:
 
 
 def test_taxi_checker_rejects_wrong_shape_and_undertrained_tables(capsys) -> None:
-    import gymnasium as gym
-
-    from livedqn_edu.tabular import train_tabular
-
-    assert not check_taxi_q_table(np.zeros((16, 4)))  # a FrozenLake table
+    assert not check_taxi_q_table(np.zeros((16, 4)), episodes=50)  # a FrozenLake table
     assert "has shape (500, 6)" in capsys.readouterr().out
-    assert not check_taxi_q_table(np.zeros((500, 6)))  # untrained: always action 0 (south)
+    assert not check_taxi_q_table(
+        np.zeros((500, 6)), episodes=50
+    )  # untrained: always action 0 (south)
     # too short a training run (300 episodes): many states never visited
     short = train_tabular(gym.make("Taxi-v4"), episodes=300, alpha=0.5, progress=False)
-    assert not check_taxi_q_table(short["q"])
+    assert not check_taxi_q_table(short["q"], episodes=50)
     assert "train longer" in capsys.readouterr().out
 
 
 def test_taxi_checker_accepts_the_lesson_settings(capsys) -> None:
-    import gymnasium as gym
-
-    from livedqn_edu.tabular import EpsilonSchedule, train_tabular
-
     eps = EpsilonSchedule(start=1.0, end=0.01, decay_episodes=1_500)
     run = train_tabular(gym.make("Taxi-v4"), episodes=3_000, alpha=0.5, epsilon=eps, progress=False)
     assert check_taxi_q_table(run["q"])

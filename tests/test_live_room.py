@@ -63,7 +63,9 @@ def test_same_seed_same_trajectory_different_seed_differs() -> None:
         for u, v in zip(x, y, strict=True):
             np.testing.assert_array_equal(u, v)
     assert any(
-        not np.array_equal(u, v) for x, y in zip(a, c, strict=True) for u, v in zip(x, y, strict=True)
+        not np.array_equal(u, v)
+        for x, y in zip(a, c, strict=True)
+        for u, v in zip(x, y, strict=True)
     )
 
 

@@ -97,7 +97,9 @@ def test_room_schedules_are_consistent(world: World) -> None:
     slot_start = np.arange(r.n_slots)[:, None] * r.slot_minutes
     # every live slot lies inside its stream: start <= slot start, slot end <= stream end
     assert (r.start[r.live] <= np.broadcast_to(slot_start, r.live.shape)[r.live]).all()
-    assert (r.end[r.live] >= np.broadcast_to(slot_start + r.slot_minutes, r.live.shape)[r.live]).all()  # noqa: E501
+    assert (
+        r.end[r.live] >= np.broadcast_to(slot_start + r.slot_minutes, r.live.shape)[r.live]
+    ).all()  # noqa: E501
     assert (r.n_live == r.live.sum(axis=1)).all()
     for s in (0, 500, r.n_slots - 1):
         ids = r.live_ids[s, : r.n_live[s]]
@@ -322,3 +324,35 @@ def test_run_policy_rejects_bad_days() -> None:
 
 def test_horizon_in_minutes() -> None:
     assert World(SMALL).horizon_minutes == 2 * MINUTES_PER_DAY
+
+
+def test_showing_a_category_again_tires_the_viewer() -> None:
+    cfg = dataclasses.replace(
+        SMALL, base_click_utility=-50.0, close_utility=-50.0, mean_patience=1_000.0
+    )
+    w = World(cfg)
+    obs = w.reset(5, seed=0)
+    room = obs["room_ids"][:, :1]
+    before = w.utilities(room)[:, 0]
+    w.step(np.zeros(5, dtype=np.int64))  # everybody keeps browsing after 0.2 minutes
+    after = w.utilities(room)[:, 0]
+    # fatigue of that category: 0 -> 1 impression, so utility drops by fatigue_weight = 0.4
+    np.testing.assert_allclose(before - after, 0.4, rtol=1e-9)
+    w.step(np.zeros(5, dtype=np.int64))
+    # then 1 decays over 0.2 minutes (half-life 60) to 2 ** (-0.2 / 60) = 0.99769, plus 1 more
+    np.testing.assert_allclose(
+        before - w.utilities(room)[:, 0], 0.4 * (2 ** (-0.2 / 60) + 1), rtol=1e-9
+    )
+
+
+def test_watch_time_is_longer_for_better_matches_and_heavy_tailed(world: World) -> None:
+    world.reset(200, seed=1)
+    rooms = np.arange(world.rooms.n_rooms)[None, :].repeat(200, axis=0)
+    match = world._match[:, :-1]
+    mu = world.watch_log_mean(rooms)
+    # log-minutes rise by watch_match_gain (1.0) per unit of match, quality held fixed
+    quality = 0.2 * world.rooms.quality[None, :]
+    np.testing.assert_allclose(mu - quality - np.log(6.0), match, atol=1e-12)
+    # heavy tail: a log-normal with sigma 1.2 has mean/median = exp(1.2**2 / 2) = 2.05
+    x = np.exp(mu[0, 0] + 1.2 * np.random.default_rng(0).standard_normal(200_000))
+    assert x.mean() / np.median(x) == pytest.approx(math.exp(0.72), rel=0.02)

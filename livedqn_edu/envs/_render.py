@@ -99,7 +99,7 @@ def render_picture(
         if room < 0:
             band[:, :] = (235, 235, 235)
             continue
-        band[:, 4 : row] = CATEGORY_COLOURS[int(world.rooms.category[room]) % 8]
+        band[:, 4:row] = CATEGORY_COLOURS[int(world.rooms.category[room]) % 8]
         length = int(np.log(world.rooms.audience[room] / world.config.min_audience) / max_log
                      * (width - row - 60))  # fmt: skip
         band[2:-2, row + 4 : row + 4 + max(length, 1)] = (90, 90, 90)

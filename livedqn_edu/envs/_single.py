@@ -43,15 +43,19 @@ class OneViewer:
         self.category = world._category.tolist()
         self.room_utility = world._room_utility.tolist()
         self.quality = world._quality.tolist()
-        self.live_ids = r.live_ids
-        self.shuffled = r.shuffled_ids
-        self.n_live = r.n_live.tolist()
+        n_popular = min(c.popular_slots, r.live_ids.shape[1])
+        self.live_sets = [
+            set(row[:n].tolist()) for row, n in zip(r.live_ids, r.n_live, strict=True)
+        ]
+        self.popular_lists = [[x for x in row[:n_popular].tolist() if x >= 0] for row in r.live_ids]
+        self.shuffled_lists = [
+            row[:n].tolist() for row, n in zip(r.shuffled_ids, r.n_live, strict=True)
+        ]
         self.n_slots = r.n_slots
         self.slot_minutes = r.slot_minutes
         self.log_median = math.log(c.watch_median_minutes)
         self.decay = LN2 / c.fatigue_half_life_minutes
         self.horizon = float(c.days * MINUTES_PER_DAY)
-        self.n_popular = min(c.popular_slots, r.live_ids.shape[1])
         from livedqn_edu.envs.world import user_feature_names
 
         self.n_user = len(user_feature_names(c.n_categories))
@@ -106,27 +110,28 @@ class OneViewer:
         self.hours_live = [(week_minute - int(start[r])) / 300.0 for r in ids]
 
     def _pool(self, offset: float) -> list[int]:
-        v, c = self.v, self.c
-        slot = int(v.t[0] // self.slot_minutes) % self.n_slots
-        live_row = self.live[slot]
+        """The slate's room ids: followed, then popular, then a window of the shuffled live list."""
+        v, k = self.v, self.c.k
+        slot = int(v.t.item(0) // self.slot_minutes) % self.n_slots
+        live = self.live_sets[slot]
         # the follow list is kept sorted by minutes watched, most first
-        follows = [r for r in v.follow_list[0, : v.n_follows[0]].tolist() if live_row[r]]
-        follows = follows[: c.followed_slots]
-        pool = follows + self.live_ids[slot, : self.n_popular].tolist()
-        n_live = self.n_live[slot]
-        if n_live:
+        out = [r for r in v.follow_list[0, : v.n_follows.item(0)].tolist() if r in live]
+        del out[self.c.followed_slots :]
+        out += [r for r in self.popular_lists[slot] if r not in out]
+        shuffled = self.shuffled_lists[slot]
+        n_live = len(shuffled)
+        if n_live and len(out) < k:
             first = math.floor(offset * n_live)
-            shuffled = self.shuffled[slot]
-            pool += [int(shuffled[(first + j) % n_live]) for j in range(min(c.k, n_live))]
-        seen: set[int] = set()
-        out: list[int] = []
-        for r in pool:
-            if r >= 0 and r not in seen:
-                seen.add(r)
-                out.append(r)
-                if len(out) == c.k:
-                    break
-        return out
+            window = (
+                shuffled[first : first + k] + shuffled[: max(0, first + min(k, n_live) - n_live)]
+            )
+            known = set(out)
+            for r in window:
+                if r not in known:
+                    out.append(r)
+                    if len(out) == k:
+                        break
+        return out[:k]
 
     # --- dynamics ------------------------------------------------------------------------------
     def step(self, slot: int) -> dict[str, float | int | bool]:
@@ -158,7 +163,9 @@ class OneViewer:
         if click:
             mu = self.log_median + c.watch_match_gain * match + 0.2 * self.quality[room]
             week_slot = int(t // self.slot_minutes) % self.n_slots
-            end = math.floor(t / MINUTES_PER_WEEK) * MINUTES_PER_WEEK + int(self.end[week_slot, room])
+            end = math.floor(t / MINUTES_PER_WEEK) * MINUTES_PER_WEEK + int(
+                self.end[week_slot, room]
+            )
             minutes = min(math.exp(mu + c.watch_sigma * z), end - t)
             log_minutes = math.log1p(minutes)
             p_gift = 1.0 / (1.0 + math.exp(-(c.gift_logit + float(v.gift_propensity[0])
@@ -166,7 +173,9 @@ class OneViewer:
             if d1 < p_gift:
                 coins = c.gift_min_coins * (1.0 - d2) ** (-1.0 / c.gift_tail)
             if not followed and v.n_follows[0] < c.max_follows:
-                p_follow = 1.0 / (1.0 + math.exp(-(c.follow_logit + c.follow_minutes_gain * log_minutes)))  # noqa: E501
+                p_follow = 1.0 / (
+                    1.0 + math.exp(-(c.follow_logit + c.follow_minutes_gain * log_minutes))
+                )  # noqa: E501
                 if d3 < p_follow:
                     follow = True
                     v.followed[0, room] = True
@@ -216,7 +225,11 @@ class OneViewer:
             v.unhappy_streak[0] = v.unhappy_streak[0] + 1 if minutes < c.unhappy_minutes else 0
             at_risk = v.unhappy_streak[0] >= max(c.churn_after_sessions, 1)
             churned = bool(at_risk & (rng.random(1)[0] < c.churn_probability))
-            x = c.return_logit + float(v.activeness[0]) + c.return_satisfaction_gain * (satisfaction - 0.5)  # noqa: E501
+            x = (
+                c.return_logit
+                + float(v.activeness[0])
+                + c.return_satisfaction_gain * (satisfaction - 0.5)
+            )  # noqa: E501
             p_return = min(max(1.0 / (1.0 + math.exp(-x)), 1e-6), 1.0)
             days = float(rng.geometric(p_return))
         returned = days == 1 and not churned

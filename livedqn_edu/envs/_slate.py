@@ -56,8 +56,12 @@ def build_candidates(world: World, offsets: np.ndarray) -> tuple[np.ndarray, np.
     popular = r.live_ids[slot, : min(c.popular_slots, r.live_ids.shape[1])].T  # (P, N)
     n_live = r.n_live[slot]
     j = np.arange(k)[:, None]
-    window = (np.floor(offsets * np.maximum(n_live, 1)).astype(np.int64) + j) % np.maximum(n_live, 1)
-    explore = np.where(j < n_live, np.take(r.shuffled_ids, slot * r.shuffled_ids.shape[1] + window), -1)
+    window = (np.floor(offsets * np.maximum(n_live, 1)).astype(np.int64) + j) % np.maximum(
+        n_live, 1
+    )
+    explore = np.where(
+        j < n_live, np.take(r.shuffled_ids, slot * r.shuffled_ids.shape[1] + window), -1
+    )
     # drop popular and exploratory rooms already in an earlier block (mark, look up, unmark)
     flat = world._scratch(n, width).reshape(-1)
     at_followed = ar * width + followed

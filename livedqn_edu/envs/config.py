@@ -120,7 +120,7 @@ class WorldConfig:
     return_logit: float = 1.5
     """log-odds of coming back the next day after an average session."""
     return_satisfaction_gain: float = 1.5
-    """return log-odds gained per unit of session satisfaction above 0.5 (satisfaction in [0, 1])."""
+    """return log-odds per unit of session satisfaction (in [0, 1]) above 0.5."""
     satisfaction_minutes: float = 30.0
     """watch minutes for a session satisfaction of 1 - 1/e."""
     unhappy_minutes: float = 1.0
@@ -147,7 +147,11 @@ class WorldConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"WorldConfig.{name} must be an int >= 1, got {value!r}")
-        if not isinstance(self.slot_minutes, int) or self.slot_minutes < 1 or 60 % self.slot_minutes:
+        if (
+            not isinstance(self.slot_minutes, int)
+            or self.slot_minutes < 1
+            or 60 % self.slot_minutes
+        ):
             raise ValueError(
                 f"WorldConfig.slot_minutes must be an int dividing 60 (e.g. 10), "
                 f"got {self.slot_minutes!r}"

@@ -187,9 +187,7 @@ class LiveRoomEnv(gym.Env):
         obs = self._single(batch)
         return obs, {"room_ids": batch["room_ids"][0], "clock_minutes": float(self.world.t[0])}
 
-    def step(
-        self, action: Any
-    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Show the room in slot ``action``; the viewer responds; return the usual 5-tuple."""
         if self._obs is None:
             raise ResetNeeded("call env.reset(seed=...) before env.step(action)")

@@ -141,15 +141,18 @@ def _schedule(
     # preferred start hour: evening peak, afternoon bump, or any time of day
     kind = rng.random(n_rooms)
     afternoon_share = (1.0 - evening_share) * 0.6
-    hour = np.where(
-        kind < evening_share,
-        rng.normal(19.5, 1.5, n_rooms),
+    hour = (
         np.where(
-            kind < evening_share + afternoon_share,
-            rng.normal(13.0, 2.0, n_rooms),
-            rng.uniform(0.0, 24.0, n_rooms),
-        ),
-    ) % 24.0
+            kind < evening_share,
+            rng.normal(19.5, 1.5, n_rooms),
+            np.where(
+                kind < evening_share + afternoon_share,
+                rng.normal(13.0, 2.0, n_rooms),
+                rng.uniform(0.0, 24.0, n_rooms),
+            ),
+        )
+        % 24.0
+    )
     # stream length (hours), log-normal around the mean, between 30 min and 10 h
     hours = np.clip(rng.lognormal(np.log(mean_stream_hours) - 0.18, 0.6, n_rooms), 0.5, 10.0)
     # how often a room streams: a per-room weekday probability; weekends are busier

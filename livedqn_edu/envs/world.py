@@ -61,8 +61,6 @@ COMPONENTS: tuple[str, ...] = (
 browse/close, room and category of the shown room, -1 for viewers already done)."""
 
 
-
-
 def _category_names(n_categories: int) -> list[str]:
     return [CATEGORIES[c] if c < len(CATEGORIES) else f"category{c}" for c in range(n_categories)]
 
@@ -204,7 +202,7 @@ class World:
 
     # --- availability and candidates ------------------------------------------------------------
     def live_mask(self, t: np.ndarray | None = None) -> np.ndarray:
-        """``(N, n_rooms)`` bool: rooms live at each viewer's clock (or at times ``t``, ``(N,)``)."""
+        """``(N, n_rooms)`` bool: rooms live at each viewer's clock (or at times ``t`` ``(N,)``)."""
         t = self.t if t is None else np.asarray(t, dtype=np.float64)
         return self.rooms.live[self.rooms.slot_of(t)]
 
@@ -307,8 +305,12 @@ class World:
         minutes = self.expected_watch_minutes(ids)
         value = c.reward_watch * minutes
         if c.reward_gift > 0:
-            mean_coins = c.gift_min_coins * c.gift_tail / (c.gift_tail - 1) if c.gift_tail > 1 else np.inf  # noqa: E501
-            p_gift = sigmoid(c.gift_logit + v.gift_propensity[:, None] + c.gift_minutes_gain * np.log1p(minutes))  # noqa: E501
+            mean_coins = (
+                c.gift_min_coins * c.gift_tail / (c.gift_tail - 1) if c.gift_tail > 1 else np.inf
+            )  # noqa: E501
+            p_gift = sigmoid(
+                c.gift_logit + v.gift_propensity[:, None] + c.gift_minutes_gain * np.log1p(minutes)
+            )  # noqa: E501
             value = value + c.reward_gift * p_gift * mean_coins
         if c.reward_follow > 0:
             p_follow = sigmoid(c.follow_logit + c.follow_minutes_gain * np.log1p(minutes))
@@ -334,14 +336,20 @@ class World:
         v = self._v()
         a = np.asarray(actions)
         if a.shape != (v.n,):
-            raise ValueError(f"actions must have shape ({v.n},) (one slot per viewer), got {a.shape}")
+            raise ValueError(
+                f"actions must have shape ({v.n},) (one slot per viewer), got {a.shape}"
+            )
         if a.dtype.kind not in "iu":
-            raise TypeError(f"actions must be integers (slots in [0, {self.config.k})), got dtype {a.dtype}")  # noqa: E501
+            raise TypeError(
+                f"actions must be integers (slots in [0, {self.config.k})), got dtype {a.dtype}"
+            )  # noqa: E501
         active = ~v.done
         bad = active & ((a < 0) | (a >= self.config.k))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"actions[{i}] = {a[i]} is out of range: slots are 0..{self.config.k - 1}")  # noqa: E501
+            raise ValueError(
+                f"actions[{i}] = {a[i]} is out of range: slots are 0..{self.config.k - 1}"
+            )  # noqa: E501
         a = np.where(active, a, 0)
         masked = active & ~self.mask[np.arange(v.n), a]
         if masked.any():

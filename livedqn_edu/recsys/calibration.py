@@ -5,7 +5,9 @@ from, whether it is a *measured* figure from a real platform or a *prior* (a def
 simulators use, not a measurement), and the tolerance the simulator must stay within.
 :func:`log_statistics` computes the statistics from impression logs (the shipped logs, or any run
 of the world under a policy); :func:`calibration_table` puts them side by side; ``livedqn-edu
-data --stats`` prints that table and ``tests/test_calibration.py`` checks every tolerance.
+data --stats`` prints that table and ``tests/test_calibration.py`` checks every tolerance. The
+reference policy is the logging policy of :mod:`livedqn_edu.recsys.logging_policy` (an epsilon-mix
+of most-viewers and followed-first), so the table also describes the shipped logs.
 
 Sources:
 
@@ -22,7 +24,6 @@ Sources:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,8 @@ from livedqn_edu.envs.config import WorldConfig
 
 __all__ = [
     "CALIBRATED",
-    "CALIBRATION_OVERRIDES",
+    "CALIBRATION_KNOBS",
+    "knob_table",
     "Target",
     "TARGETS",
     "log_statistics",
@@ -40,22 +42,19 @@ __all__ = [
     "table_markdown",
 ]
 
-CALIBRATION_OVERRIDES: dict[str, float] = {
-    "base_click_utility": -5.0,
-    "follow_weight": 1.0,
-    "habit_weight": 0.3,
-    "gift_logit": -5.4,
-    "return_logit": 2.0,
-}
-"""The ``WorldConfig`` fields changed from their defaults to meet the targets below, under the
-logging policy of :mod:`livedqn_edu.recsys.logging_policy` (the reference policy): a lower base
-utility and a smaller follow/habit bonus bring the click-through rate near 2% while keeping most
-clicks repeats; the gift log-odds set gifts per click near KuaiLive's 1.48%; the return log-odds set
-the next-day return near 0.75."""
+CALIBRATED: WorldConfig = WorldConfig()
+"""The world the shipped logs come from and the calibration tests measure: the defaults of
+:class:`~livedqn_edu.envs.config.WorldConfig`, so that the logs, the gymnasium env and the
+training all simulate the same platform (off-policy evaluation in lesson 09 compares estimates
+from the logs with the truth measured in the env)."""
 
-CALIBRATED: WorldConfig = dataclasses.replace(WorldConfig(), **CALIBRATION_OVERRIDES)
-"""The calibrated world: ``WorldConfig()`` with :data:`CALIBRATION_OVERRIDES`; the shipped logs
-come from it."""
+CALIBRATION_KNOBS: dict[str, tuple[str, ...]] = {
+    "ctr": ("base_click_utility", "close_utility"),
+    "repeat_share": ("follow_weight", "habit_weight"),
+    "gifts_per_click": ("gift_logit", "gift_minutes_gain"),
+    "next_day_return": ("return_logit", "return_satisfaction_gain"),
+}
+"""For each target, the ``WorldConfig`` fields that move it most (what to tune if it misses)."""
 
 
 @dataclass(frozen=True)
@@ -240,3 +239,14 @@ def table_markdown(df: pd.DataFrame) -> str:
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(lines)
+
+
+def knob_table(config: WorldConfig = CALIBRATED) -> pd.DataFrame:
+    """The calibration knobs: target, ``WorldConfig`` field, its value and its meaning."""
+    docs = WorldConfig.field_docs()
+    rows = [
+        {"target": key, "field": name, "value": getattr(config, name), "meaning": docs[name]}
+        for key, names in CALIBRATION_KNOBS.items()
+        for name in names
+    ]
+    return pd.DataFrame(rows)

@@ -10,6 +10,7 @@ card's table is produced by this command, never typed by hand).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,7 +162,12 @@ def regenerate_data(out_dir: Path | str | None = None, spec: LogSpec = SHIPPED) 
     out = Path(out_dir) if out_dir is not None else data_dir()
     out.mkdir(parents=True, exist_ok=True)
     logs, rooms, stats = measure(spec)
-    meta = {"command": spec.command(), "seed": spec.seed, "generator": "livedqn_edu.recsys.logs"}
+    meta = {
+        "command": spec.command(),
+        "seed": spec.seed,
+        "generator": "livedqn_edu.recsys.logs",
+        "world_config": dataclasses.asdict(CALIBRATED),
+    }
     for df, name in ((logs, LOGS_FILE), (rooms, ROOMS_FILE)):
         path = write_csv_gz(df, out / name)
         record(path, root=out, rows=len(df), n_viewers=spec.n_viewers, days=spec.days, **meta)

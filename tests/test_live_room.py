@@ -69,16 +69,25 @@ def test_same_seed_same_trajectory_different_seed_differs() -> None:
     )
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_env_fast_path_matches_the_vectorised_world(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "cfg"),
+    [
+        (0, WorldConfig(days=4)),
+        (1, WorldConfig(days=4)),
+        (2, WorldConfig(days=3, k=1)),
+        (3, WorldConfig(days=3, k=3, followed_slots=2, popular_slots=2)),
+        (4, dataclasses.replace(SPARSE, k=12, days=3)),
+        (5, WorldConfig(days=3, followed_slots=20, max_follows=8, follow_logit=0.0)),
+    ],
+)
+def test_env_fast_path_matches_the_vectorised_world(seed: int, cfg: WorldConfig) -> None:
     """The env's scalar fast path (_single.OneViewer) and World.step with one viewer agree."""
-    cfg = WorldConfig(days=4)
     env = LiveRoomEnv(config=cfg)
     obs, _ = env.reset(seed=seed)
     world = World(cfg)
     wobs = world.reset(1, rng=seeding.np_random(seed)[0])
     actions = np.random.default_rng(seed)
-    for _ in range(400):
+    for _ in range(300):
         np.testing.assert_allclose(obs["user"], wobs["user"][0], rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(obs["candidates"], wobs["candidates"][0], rtol=1e-6, atol=1e-6)
         np.testing.assert_array_equal(obs["mask"].astype(bool), wobs["mask"][0])
@@ -92,8 +101,6 @@ def test_env_fast_path_matches_the_vectorised_world(seed: int) -> None:
         assert info["clock_minutes"] == pytest.approx(world.t[0], rel=1e-12)
         if terminated or truncated:
             break
-    else:
-        pytest.fail("the episode should end within 400 steps")
 
 
 def test_info_carries_every_component() -> None:

@@ -16,3 +16,6 @@ from livedqn_edu.exercises.live_room import *  # noqa: F403
 from livedqn_edu.exercises.recommender import *  # noqa: F403
 from livedqn_edu.exercises.recsys import *  # noqa: F403
 from livedqn_edu.exercises.tabular import *  # noqa: F403
+
+# every checker is public: `from livedqn_edu.exercises import *` gives them all
+__all__ += sorted(name for name in dir() if name.startswith("check_"))  # noqa: PLE0605

@@ -60,6 +60,8 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/tabular.py
 	$(BIN)/python benchmarks/cartpole.py --seeds 0 1 2 3 4
+	$(BIN)/python benchmarks/live_room.py
+	$(BIN)/python benchmarks/recommender.py --seeds 0 1 2
 
 clean:
 	rm -rf $(VENV) student build *.egg-info

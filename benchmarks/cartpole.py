@@ -82,6 +82,27 @@ def _run_child(*args: str) -> dict[str, Any]:
     raise RuntimeError(f"benchmark child {args} failed:\n{proc.stderr[-3000:]}")
 
 
+def _settings() -> str:
+    from dataclasses import asdict
+
+    from livedqn_edu.dqn import DQNConfig
+    from livedqn_edu.training import CARTPOLE_HIDDEN
+
+    keys = [
+        "learning_rate",
+        "batch_size",
+        "train_freq",
+        "gradient_steps",
+        "target_update_interval",
+        "exploration_steps",
+        "epsilon_end",
+        "gamma",
+    ]
+    cfg = asdict(DQNConfig())
+    mlp = "x".join(map(str, CARTPOLE_HIDDEN))
+    return f"{mlp} MLP, " + ", ".join(f"{k}={cfg[k]}" for k in keys)
+
+
 def _markdown(rows: list[dict[str, Any]], seeds: list[int], threads: str, load: str) -> str:
     pkg = [r for r in rows if r["agent"] == "package"]
     art = [r for r in rows if r["agent"] == "article"]
@@ -97,6 +118,8 @@ def _markdown(rows: list[dict[str, Any]], seeds: list[int], threads: str, load: 
         f"mean >= 475, at most {MAX_STEPS:,} env steps; each seed in its own process. "
         f"{platform.machine()}, {os.cpu_count()} CPUs, TF threads {threads}, "
         f"Python {platform.python_version()}; load average at the start: {load}.",
+        "",
+        f"Agent: the package defaults, `DQNConfig()` ({_settings()}).",
         "",
         "| seed | solved | env steps to solve | training s | env steps/s | peak RSS (MB) |",
         "|---|---|---|---|---|---|",

@@ -251,8 +251,8 @@ class DQNAgent:
     def _net_input(self, obs: Any) -> Any:
         return {k: obs[k] for k in self._input_keys} if self._input_keys else obs
 
-    def _check_obs(self, obs: Observation, lead: int) -> None:
-        """Raise a clear error if ``obs`` (with ``lead`` leading batch dims) does not fit."""
+    def check_observation(self, obs: Observation, lead: int = 1) -> None:
+        """Raise a clear ValueError if ``obs`` (with ``lead`` leading batch dims) does not fit."""
         if self._input_keys is None:
             if isinstance(obs, Mapping):
                 raise ValueError(
@@ -279,7 +279,7 @@ class DQNAgent:
 
     def q_values(self, obs: Observation) -> np.ndarray:
         """Q-values of a batch of observations, ``(B, *obs_shape) -> (B, n_actions)`` float32."""
-        self._check_obs(obs, lead=1)
+        self.check_observation(obs, lead=1)
         if self._np_forward is not None and self._input_keys is None:
             return self._np_forward(obs)
         batch = tf.nest.map_structure(_as_tensor, self._net_input(obs))
@@ -383,7 +383,7 @@ class DQNAgent:
         """
         rewards = np.asarray(batch.rewards, dtype=np.float32)
         lead = 2 if rewards.ndim == 2 else 1
-        self._check_obs(batch.observations, lead)
+        self.check_observation(batch.observations, lead)
         if not np.all(np.isfinite(rewards)):
             raise ValueError(
                 "the batch holds NaN or infinite rewards: check the environment's reward"
@@ -409,9 +409,17 @@ class DQNAgent:
                 f"learning rate too high (now {self.config.learning_rate}), rewards on a large "
                 "scale (rescale them to about [-1, 1]), or no gradient clipping (max_grad_norm)."
             )
+        self.refresh()
+        return stats
+
+    def refresh(self) -> None:
+        """Re-read the network's weights into the numpy copy used for acting.
+
+        :meth:`learn` and :meth:`load` do it; call it yourself after changing the network's
+        weights any other way (e.g. ``agent.network.set_weights(...)``).
+        """
         if self._np_forward is not None:
             self._np_forward = numpy_forward(self.network, check=False)
-        return stats
 
     def sync_target(self) -> None:
         """Copy the online weights into the target network now (hard sync)."""

@@ -67,7 +67,7 @@ def check_compatible(env: gym.Env, agent: DQNAgent) -> None:
         )
     sample = env.observation_space.sample()
     lead = {k: np.asarray(v)[None] for k, v in sample.items()} if isinstance(sample, dict) else None
-    agent._check_obs(lead if lead is not None else np.asarray(sample)[None], lead=1)
+    agent.check_observation(lead if lead is not None else np.asarray(sample)[None], lead=1)
 
 
 def evaluate(

@@ -261,3 +261,15 @@ def test_agent_rejects_a_non_keras_network() -> None:
         DQNAgent(lambda x: x, DQNConfig())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="config must be a DQNConfig"):
         DQNAgent(mlp_q_network(4, 2), dataclasses.asdict(DQNConfig()))  # type: ignore[arg-type]
+
+
+def test_acting_follows_weight_changes_after_refresh() -> None:
+    agent = DQNAgent(mlp_q_network(4, 2, (8,), seed=0), DQNConfig())
+    x = np.ones((1, 4), np.float32)
+    weights = agent.network.get_weights()
+    weights[-1] = np.array([5.0, -5.0], np.float32)  # output bias: action 0 is far better
+    weights[-2] = np.zeros_like(weights[-2])
+    agent.network.set_weights(weights)
+    agent.refresh()
+    assert agent.act(x[0], 0.0) == 0
+    np.testing.assert_allclose(agent.q_values(x), np.asarray(agent.network(x)), atol=1e-6)

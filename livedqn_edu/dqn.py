@@ -280,6 +280,10 @@ class DQNAgent:
     def q_values(self, obs: Observation) -> np.ndarray:
         """Q-values of a batch of observations, ``(B, *obs_shape) -> (B, n_actions)`` float32."""
         self.check_observation(obs, lead=1)
+        return self._forward(obs)
+
+    def _forward(self, obs: Observation) -> np.ndarray:
+        """Q-values of a checked batch: numpy for a Dense-only network, else one compiled call."""
         if self._np_forward is not None and self._input_keys is None:
             return self._np_forward(obs)
         batch = tf.nest.map_structure(_as_tensor, self._net_input(obs))
@@ -303,16 +307,17 @@ class DQNAgent:
         )
         if mask is not None and not mask.any():
             raise ValueError("the observation's mask allows no action: at least one must be True")
-        if epsilon > 0.0 and self.rng.random() < epsilon:
-            if mask is None:
-                return int(self.rng.integers(self.n_actions))
-            return int(self.rng.choice(np.flatnonzero(mask)))
         if isinstance(obs, Mapping):
             batch = {k: np.asarray(v)[None] for k, v in obs.items()}
         else:
             batch = np.asarray(obs, dtype=np.float32)[None]
-        q = self.q_values(batch)[0]
-        return int(np.argmax(_masked(q, mask)))
+        self.check_observation(batch, lead=1)
+        if epsilon > 0.0 and self.rng.random() < epsilon:
+            if mask is None:
+                return int(self.rng.integers(self.n_actions))
+            return int(self.rng.choice(np.flatnonzero(mask)))
+        q = self._forward(batch)[0]
+        return int(np.argmax(q if mask is None else _masked(q, mask)))
 
     # --------------------------------------------------------------------- learning
     def _bootstrap(self, next_obs: Any) -> Any:

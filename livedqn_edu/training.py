@@ -5,7 +5,7 @@ transition, every ``train_freq`` env steps take ``gradient_steps`` gradient step
 minibatches, evaluate greedily every ``eval_every`` steps. It returns a history dict of named
 series grouped by prefix (each group has its own ``<group>/step`` series of env steps):
 
-- ``charts/episodic_return``, ``charts/episodic_length``, ``charts/epsilon`` (at each episode
+- ``charts/episodic_return``, ``charts/episode_length``, ``charts/epsilon`` (at each episode
   end): the learning curve; a return that collapses after rising signals instability.
 - ``losses/td_loss``, ``losses/q_values``, ``losses/grad_norm`` (at each learning call): a mean
   Q far above the returns the agent can reach signals over-estimation; a loss that explodes,
@@ -158,7 +158,7 @@ def train(
                 "charts",
                 step,
                 episodic_return=ep_return,
-                episodic_length=ep_len,
+                episode_length=ep_len,
                 epsilon=epsilon,
             )
             obs, _ = env.reset()

@@ -182,6 +182,8 @@ def test_bad_observation_shape_is_a_clear_error() -> None:
     agent = DQNAgent(mlp_q_network(4, 2, (8,)), DQNConfig())
     with pytest.raises(ValueError, match=r"shape \(3,\).*network expects \(4,\)"):
         agent.act(np.zeros(3), 0.0)
+    with pytest.raises(ValueError, match=r"shape \(3,\).*network expects \(4,\)"):
+        agent.act(np.zeros(3), 1.0)  # even when the action is random
     with pytest.raises(ValueError, match=r"shape \(5,\).*network expects \(4,\)"):
         agent.learn(_batch(np.random.default_rng(0), obs_dim=5))
 

@@ -37,7 +37,7 @@ def test_history_has_prefixed_series_of_equal_length(tmp_path) -> None:
         progress=False,
     )
     for group, keys in {
-        "charts": ["episodic_return", "episodic_length", "epsilon"],
+        "charts": ["episodic_return", "episode_length", "epsilon"],
         "losses": ["td_loss", "q_values", "grad_norm"],
         "eval": ["mean_return", "std_return", "train_seconds"],
     }.items():
@@ -48,8 +48,8 @@ def test_history_has_prefixed_series_of_equal_length(tmp_path) -> None:
     assert hist["eval/step"] == [300, 600]
     assert hist["losses/step"] == list(range(150, 601, 50))  # step > 100 and step % 50 == 0
     # episode lengths add up to the env steps of the finished episodes
-    assert sum(hist["charts/episodic_length"]) == hist["charts/step"][-1]
-    assert hist["charts/episodic_return"] == hist["charts/episodic_length"]  # CartPole: +1/step
+    assert sum(hist["charts/episode_length"]) == hist["charts/step"][-1]
+    assert hist["charts/episodic_return"] == hist["charts/episode_length"]  # CartPole: +1/step
     # epsilon decays linearly: 1 - 0.96 * step / 300 until step 300, then 0.04
     eps, steps = np.array(hist["charts/epsilon"]), np.array(hist["charts/step"])
     late = steps > 300
@@ -98,7 +98,7 @@ def test_incompatible_env_and_agent_are_clear_errors() -> None:
         check_compatible(gym.make("CartPole-v1"), DQNAgent(mlp_q_network(4, 3)))
 
 
-def test_reproduce_checkpoint_outside_data_skips_the_manifest(tmp_path, monkeypatch) -> None:
+def test_reproduce_checkpoint_writes_and_records_only_inside_data(tmp_path, monkeypatch) -> None:
     # a stand-in train() that "solves" at once, to test the writing and error logic quickly
     import livedqn_edu.training as training
 
@@ -108,10 +108,21 @@ def test_reproduce_checkpoint_outside_data_skips_the_manifest(tmp_path, monkeypa
 
     monkeypatch.setattr(training, "train", fake_train)
     monkeypatch.setattr(training, "evaluate", lambda *a, **k: np.full(100, 480.0))
+    from livedqn_edu.manifest import manifest_path
+
+    before = manifest_path().read_bytes()
     path = reproduce_cartpole_checkpoint(seed=3, out_dir=tmp_path)
+    assert manifest_path().read_bytes() == before  # outside data/: the manifest is untouched
     meta = json.loads(path.with_suffix(".json").read_text())
     assert meta["seed"] == 3 and meta["eval_mean_return_100"] == 480.0
     assert meta["hidden"] == [128, 128]
+    # inside the data folder (LIVEDQN_DATA), both files are recorded in its manifest
+    monkeypatch.setenv("LIVEDQN_DATA", str(tmp_path / "data"))
+    reproduce_cartpole_checkpoint(seed=3)
+    entries = json.loads((tmp_path / "data" / "MANIFEST.json").read_text())
+    assert set(entries) == {"checkpoints/cartpole_dqn.keras", "checkpoints/cartpole_dqn.json"}
+    assert entries["checkpoints/cartpole_dqn.keras"]["eval_mean_return_100"] == 480.0
+    assert entries["checkpoints/cartpole_dqn.keras"]["seed"] == 3
     monkeypatch.setattr(training, "evaluate", lambda *a, **k: np.full(100, 300.0))
     with pytest.raises(RuntimeError, match="no evaluation reached a 100-episode mean of 475"):
         reproduce_cartpole_checkpoint(seed=3, out_dir=tmp_path / "other")

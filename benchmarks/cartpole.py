@@ -13,9 +13,15 @@ with ``livedqn_edu.article.measure_speed`` and compared with the package agent's
 Targets: every seed solves within 50,000 env steps; median training time to solve <= 13 s on a
 2-core CPU; env steps/s >= 1,000x the article agent's; peak RSS <= 1.5 GB.
 
+The peer reference, Stable-Baselines3's DQN with its RL-Zoo CartPole settings
+(``../shared/bench/sb3_cartpole.py``, run from its own virtualenv outside the project), is measured
+in the same run when ``--sb3-python`` names that virtualenv's python: each seed runs the package
+agent and then SB3, interleaved, and the table gives the ratio of the medians.
+
 Usage::
 
     python benchmarks/cartpole.py [--seeds 0 1 2 3 4] [--json OUT] [--article-seconds 60]
+                                  [--sb3-python ../sb3env/bin/python]
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Any
 
 MAX_STEPS, TARGET = 50_000, 475.0
 RESULTS = Path(__file__).parent / "results" / "cartpole.md"
+SB3_SCRIPT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "sb3_cartpole.py"
 
 
 def _peak_rss_mb() -> float:
@@ -80,6 +87,27 @@ def _run_child(*args: str) -> dict[str, Any]:
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
     raise RuntimeError(f"benchmark child {args} failed:\n{proc.stderr[-3000:]}")
+
+
+def _run_sb3(python: str, script: Path, seed: int) -> dict[str, Any]:
+    """Run the SB3 peer reference for one seed; parse its ``RESULT sb3 ...`` line."""
+    proc = subprocess.run(
+        [python, str(script), str(seed)], capture_output=True, text=True, check=False
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT sb3")), None)
+    if line is None:
+        raise RuntimeError(f"SB3 reference for seed {seed} failed:\n{proc.stderr[-3000:]}")
+    fields = dict(part.split("=", 1) for part in line.split()[2:])
+    solved = fields.get("solved_steps", "NA") != "NA"
+    return {
+        "agent": "sb3",
+        "seed": seed,
+        "solved": solved,
+        "env_steps": int(fields["solved_steps"]) if solved else MAX_STEPS,
+        "train_seconds": float(fields.get("solved_train_s", fields.get("train_s", "nan"))),
+        "env_steps_per_s": None,
+        "peak_rss_mb": None,
+    }
 
 
 def _settings() -> str:
@@ -155,13 +183,44 @@ def _markdown(rows: list[dict[str, Any]], seeds: list[int], threads: str, load: 
         f"| peak RSS <= 1.5 GB | {peak:.0f} MB (max over seeds) | "
         f"{'yes' if peak <= 1536 else 'NO'} |"
     )
-    lines += [
-        "",
-        "Reference, measured earlier on the same kind of 2-core CPU (not in this run, see "
-        "`../shared/bench/`): Stable-Baselines3 DQN with RL-Zoo CartPole settings solved in a "
-        "median 26 s (19-35 s, 22k-36k env steps).",
-        "",
-    ]
+    sb3 = [r for r in rows if r["agent"] == "sb3"]
+    if sb3:
+        sb3_solved = [r for r in sb3 if r["solved"]]
+        sb3_med = (
+            statistics.median(r["train_seconds"] for r in sb3_solved)
+            if sb3_solved
+            else float("nan")
+        )
+        lines += [
+            "",
+            "Peer reference measured in the same run, seed by seed interleaved with the package "
+            "agent: Stable-Baselines3 DQN with its RL-Zoo CartPole settings "
+            "(`../shared/bench/sb3_cartpole.py`, torch CPU, 2 threads).",
+            "",
+            "| seed | SB3 solved | SB3 env steps | SB3 training s | package training s |",
+            "|---|---|---|---|---|",
+        ]
+        by_seed = {r["seed"]: r for r in pkg}
+        for r in sb3:
+            ours = by_seed.get(r["seed"])
+            lines.append(
+                f"| {r['seed']} | {'yes' if r['solved'] else 'NO'} | {r['env_steps']:,} | "
+                f"{r['train_seconds']:.1f} | {ours['train_seconds']:.1f} |"
+            )
+        lines += [
+            "",
+            f"Median training time to solve: package {med_s:.1f} s, SB3 {sb3_med:.1f} s; "
+            f"ratio package / SB3 = {med_s / sb3_med:.2f} (below 1: the package is faster).",
+            "",
+        ]
+    else:
+        lines += [
+            "",
+            "Reference, not measured in this run (pass `--sb3-python` to measure it side by "
+            "side; see `../shared/bench/`): Stable-Baselines3 DQN with RL-Zoo CartPole settings "
+            "solved in a median 26 s (19-35 s, 22k-36k env steps) on the same kind of 2-core CPU.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -175,6 +234,13 @@ def main() -> None:
         default=60.0,
         help="wall seconds to measure the article agent's speed (0: skip)",
     )
+    parser.add_argument(
+        "--sb3-python",
+        default=None,
+        help="python of a virtualenv with stable-baselines3 (outside the project) to run the "
+        "peer reference side by side",
+    )
+    parser.add_argument("--sb3-script", type=Path, default=SB3_SCRIPT)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -195,6 +261,10 @@ def main() -> None:
         row = _run_child("package", str(seed))
         print(json.dumps(row), flush=True)
         rows.append(row)
+        if args.sb3_python:
+            row = _run_sb3(args.sb3_python, args.sb3_script, seed)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
     if args.article_seconds > 0:
         row = _run_child("article", str(args.seeds[0]), str(args.article_seconds))
         print(json.dumps(row), flush=True)

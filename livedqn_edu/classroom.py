@@ -127,14 +127,29 @@ def make_student_notebooks(source_dir: Path, out_dir: Path) -> list[Path]:
 
 
 def update_runtime_table(readme: Path, times: dict[str, float], mode: str) -> None:
-    """Rewrite the table between the runtime markers of ``readme`` with measured times."""
+    """Write measured times into the table between the runtime markers of ``readme``.
+
+    Rows of notebooks not in ``times`` keep their earlier measurement, so re-running one
+    notebook updates one row.
+    """
+    text = Path(readme).read_text(encoding="utf-8")
+    merged: dict[str, str] = {}
+    if TABLE_BEGIN in text and TABLE_END in text:
+        old = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0]
+        for m in re.finditer(r"^\| `([^`]+)` \| (.+?) \|$", old, re.M):
+            merged[m.group(1)] = m.group(2)
+    merged.update({name: f"{seconds:.0f} s" for name, seconds in times.items()})
     rows = [f"| notebook | running time ({mode} mode, measured) |", "|---|---|"]
-    rows += [f"| `{name}` | {seconds:.0f} s |" for name, seconds in sorted(times.items())]
+    rows += [f"| `{name}` | {value} |" for name, value in sorted(merged.items())]
     _replace_block(Path(readme), TABLE_BEGIN, TABLE_END, "\n".join(rows))
 
 
-def run_notebooks(directory: Path, fast: bool = False, readme: Path | None = None) -> dict:
+def run_notebooks(
+    directory: Path, fast: bool = False, readme: Path | None = None, pattern: str = "[0-9][0-9]_*"
+) -> dict:
     """Execute every ``NN_*.ipynb`` in ``directory`` in place; return ``{name: seconds}``.
+
+    ``pattern`` (a glob without ``.ipynb``, e.g. ``"0[6-9]_*"``) selects a subset.
 
     Each notebook runs in its own kernel from its own folder, in full mode unless ``fast``. A
     notebook that fails is left unchanged on disk and the error names it. When ``readme`` is
@@ -145,9 +160,9 @@ def run_notebooks(directory: Path, fast: bool = False, readme: Path | None = Non
     from tqdm.auto import tqdm
 
     directory = Path(directory)
-    notebooks = sorted(directory.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(directory.glob(f"{pattern}.ipynb"))
     if not notebooks:
-        raise FileNotFoundError(f"no course notebooks (NN_name.ipynb) found in {directory}")
+        raise FileNotFoundError(f"no course notebooks matching {pattern}.ipynb in {directory}")
     os.environ["LIVEDQN_FAST"] = "1" if fast else "0"
     times: dict[str, float] = {}
     for path in tqdm(notebooks, desc="notebooks", unit="nb"):

@@ -44,7 +44,7 @@ def _student(args: argparse.Namespace) -> int:
 def _run_notebooks(args: argparse.Namespace) -> int:
     from livedqn_edu.classroom import run_notebooks
 
-    run_notebooks(Path(args.directory), fast=args.fast, readme=Path(args.readme))
+    run_notebooks(Path(args.directory), fast=args.fast, readme=Path(args.readme), pattern=args.only)
     return 0
 
 
@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", nargs="?", default=str(_COURSE / "notebooks"))
     p.add_argument("--fast", action="store_true", help="run in fast mode (LIVEDQN_FAST=1)")
     p.add_argument("--readme", default=str(_COURSE / "README.md"), help="README to update")
+    p.add_argument("--only", default="[0-9][0-9]_*", help="glob of notebooks, e.g. '0[0-5]_*'")
     p.set_defaults(func=_run_notebooks)
 
     p = sub.add_parser("train", help="reproduce a shipped checkpoint")

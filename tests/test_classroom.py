@@ -120,6 +120,9 @@ def test_runtime_table_is_rewritten_between_markers(tmp_path):
     assert "old" not in text and text.startswith("intro") and text.endswith("outro\n")
     assert text.index("00_b") < text.index("01_a")
     assert "| `01_a.ipynb` | 61 s |" in text
+    update_runtime_table(readme, {"00_b.ipynb": 3.0}, "full")  # one row changes, others stay
+    text = readme.read_text()
+    assert "| `00_b.ipynb` | 3 s |" in text and "| `01_a.ipynb` | 61 s |" in text
     (tmp_path / "bare.md").write_text("no markers")
     with pytest.raises(ValueError, match="runtimes:begin"):
         update_runtime_table(tmp_path / "bare.md", {}, "full")

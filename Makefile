@@ -38,7 +38,7 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	LIVEDQN_FAST=1 $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with notebooks/nbval_sanitize.cfg -o addopts="" notebooks
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -o addopts="" notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

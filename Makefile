@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --port=$(PORT) $(LAB_ROOT)
 
-test: unit nbval
+test: lint unit nbval
 
 unit: $(STAMP)
 	LIVEDQN_FAST=1 $(BIN)/python -m pytest -q tests

@@ -6,6 +6,7 @@
 #   make student    write student versions of the notebooks to student/
 #   make docs       rewrite the exercise table in docs/teaching.md from the notebooks
 #   make bench      run the benchmarks and rewrite benchmarks/results/*.md
+#                   (SB3_PYTHON=../sb3env/bin/python adds the SB3 peer reference to cartpole)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -18,7 +19,7 @@ export MPLBACKEND := Agg
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: venv lab test unit nbval lint format notebooks student docs bench clean
+.PHONY: venv lab test unit nbval lint format notebooks student docs bench bench-dqn-recommender clean
 
 venv: $(STAMP)
 
@@ -59,9 +60,13 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/tabular.py
-	$(BIN)/python benchmarks/cartpole.py --seeds 0 1 2 3 4
+	$(BIN)/python benchmarks/cartpole.py --seeds 0 1 2 3 4 5 6 $(if $(SB3_PYTHON),--sb3-python $(SB3_PYTHON),)
 	$(BIN)/python benchmarks/live_room.py
 	$(BIN)/python benchmarks/recommender.py --seeds 0 1 2
+
+# the recommender's multi-seed training targets (about 25 min of CPU: 5 seeds x 2 agents)
+bench-dqn-recommender: $(STAMP)
+	$(BIN)/python benchmarks/recommender_dqn.py --train-seeds 0 1 2 3 4 --seeds 0 1 2
 
 clean:
 	rm -rf $(VENV) student build *.egg-info

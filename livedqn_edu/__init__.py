@@ -35,7 +35,7 @@ _LAZY: dict[str, str] = {
     "animate_episode": "plotting",
     # exercises and classroom tooling
     "show_source": "exercises",
-    "doctor": "doctor",
+    "doctor": "checkup",  # module named apart from the function, so neither hides the other
     "make_student_notebooks": "classroom",
     # DQN (lessons 02-05)
     "ReplayBuffer": "replay",

@@ -7,6 +7,7 @@ Subcommands::
     livedqn-edu exercises [--update DOC]  list every exercise and the check that grades it
     livedqn-edu run-notebooks [DIR]    re-execute notebooks in full mode, record running times
     livedqn-edu train cartpole         reproduce the shipped CartPole checkpoint
+    livedqn-edu train live-room        reproduce the shipped recommender checkpoints (gamma 0.9, 0)
     livedqn-edu data --stats           simulator statistics beside published figures
     livedqn-edu data --regenerate      rebuild the logged data in data/ bit for bit
 
@@ -27,7 +28,7 @@ _COURSE = Path(__file__).resolve().parent.parent
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from livedqn_edu.doctor import doctor
+    from livedqn_edu.checkup import doctor
 
     return 0 if doctor(render=not args.no_render) else 1
 

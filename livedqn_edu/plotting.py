@@ -233,7 +233,7 @@ def animate_episode(
     from IPython.display import HTML
     from matplotlib import animation
 
-    from livedqn_edu.doctor import headless_render_env
+    from livedqn_edu.checkup import headless_render_env
 
     headless_render_env()
     if getattr(env, "render_mode", None) != "rgb_array":

@@ -2,7 +2,7 @@ import subprocess
 import sys
 
 from livedqn_edu import manifest
-from livedqn_edu.doctor import doctor, run_checks
+from livedqn_edu.checkup import doctor, run_checks
 
 
 def test_doctor_reports_every_check_and_passes_here():
@@ -58,3 +58,16 @@ def test_doctor_command_exit_status(tmp_path):
     )
     assert bad.returncode == 1
     assert "data/x.csv is missing" in bad.stdout
+
+
+def test_doctor_stays_a_function_after_its_module_is_imported():
+    import importlib
+
+    import livedqn_edu
+
+    importlib.import_module("livedqn_edu.checkup")
+    importlib.import_module("livedqn_edu.plotting")
+    from livedqn_edu import doctor as doctor_function
+
+    assert callable(doctor_function)
+    assert livedqn_edu.doctor is doctor_function

@@ -4,6 +4,9 @@ Checks the versions of Python, TensorFlow, Keras, gymnasium and numpy; reports C
 fast/full mode; verifies the shipped data and checkpoints against ``data/MANIFEST.json``; and
 renders one CartPole frame to ``rgb_array`` headless (no display, no Xvfb). Each problem comes
 with a one-line fix. Call it from a notebook as ``livedqn_edu.doctor()``.
+
+The module is called ``checkup`` rather than ``doctor`` so that importing it can never replace
+the function ``livedqn_edu.doctor`` with a module of the same name.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.rooms import MINUTES_PER_DAY, make_rooms
 from livedqn_edu.envs.vector_eval import (
     METRICS,
-    most_viewers_policy,
     random_policy,
     run_policy,
 )
@@ -28,6 +27,7 @@ from livedqn_edu.envs.world import (
     COMPONENTS,
     World,
     candidate_feature_names,
+    most_viewers,
     random_valid_slot,
     user_feature_names,
 )
@@ -109,14 +109,14 @@ def test_room_schedules_are_consistent(world: World) -> None:
 
 
 def test_rooms_live_mostly_in_the_evening_and_more_on_weekends() -> None:
-    r = make_rooms(600, 8, 8, np.random.default_rng(0))
+    r = make_rooms(WorldConfig(n_rooms=600), np.random.default_rng(0))
     by_hour = r.live_by_hour()  # (7, 24)
     assert by_hour[:, 20].mean() > 2 * by_hour[:, 5].mean()
     assert by_hour[5:].mean() > 1.1 * by_hour[:5].mean()
 
 
 def test_audience_is_heavy_tailed() -> None:
-    r = make_rooms(2_000, 8, 8, np.random.default_rng(1), popularity_exponent=1.2)
+    r = make_rooms(WorldConfig(n_rooms=2_000, popularity_exponent=1.2), np.random.default_rng(1))
     a = np.sort(r.audience)[::-1]
     # the top 10% of rooms hold far more than 10% of the audience (here well over 40%)
     assert a[:200].sum() / a.sum() > 0.4
@@ -125,7 +125,7 @@ def test_audience_is_heavy_tailed() -> None:
 
 def test_slot_minutes_must_divide_an_hour() -> None:
     with pytest.raises(ValueError, match="slot_minutes"):
-        make_rooms(10, 8, 8, np.random.default_rng(0), slot_minutes=7)
+        make_rooms(WorldConfig(n_rooms=10, slot_minutes=7), np.random.default_rng(0))
 
 
 # --- configuration errors ------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_run_policy_table() -> None:
 
 def test_most_viewers_shows_less_long_tail_than_random() -> None:
     r = run_policy(random_policy(0), 200, 2, seed=1, config=SMALL)
-    p = run_policy(most_viewers_policy, 200, 2, seed=1, config=SMALL)
+    p = run_policy(most_viewers, 200, 2, seed=1, config=SMALL)
     assert p.long_tail_share.mean() < r.long_tail_share.mean() - 0.1
     assert p.category_diversity.mean() < r.category_diversity.mean()
 

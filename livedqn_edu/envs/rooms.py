@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from livedqn_edu.envs.config import WorldConfig
+
 __all__ = [
     "CATEGORIES",
     "MINUTES_PER_DAY",
@@ -198,45 +200,30 @@ def _runs(live: np.ndarray, slot_minutes: int) -> tuple[np.ndarray, np.ndarray]:
     return start, end
 
 
-def make_rooms(
-    n_rooms: int,
-    n_categories: int,
-    dim: int,
-    rng: np.random.Generator,
-    *,
-    slot_minutes: int = 10,
-    category_spread: float = 0.5,
-    popularity_exponent: float = 1.2,
-    min_audience: float = 20.0,
-    evening_share: float = 0.65,
-    weekend_uplift: float = 1.4,
-    live_days_per_week: float = 4.0,
-    mean_stream_hours: float = 3.0,
-    always_live_share: float = 0.02,
-) -> Rooms:
-    """Generate the rooms of a world.
+def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
+    """Generate the rooms of a world from its configuration.
+
+    Uses the room fields of :class:`~livedqn_edu.envs.config.WorldConfig` (``n_rooms``,
+    ``n_categories``, ``dim``, ``slot_minutes``, ``category_spread``, ``popularity_exponent`` --
+    the tail index ``a`` of the Pareto audience sizes, ``P(audience > x) = (x / min_audience)
+    ** -a`` --, ``min_audience``, ``evening_share`` (streams starting around 19:30),
+    ``weekend_uplift``, ``live_days_per_week``, ``mean_stream_hours``, ``always_live_share``);
+    the config has already checked them, so they are not checked again here.
 
     Args:
-        n_rooms: number of rooms.
-        n_categories: number of categories (rooms are spread evenly at random over them).
-        dim: dimension of content vectors.
+        config: the world's configuration (its defaults are the calibrated world).
         rng: the random generator (all randomness comes from it).
-        slot_minutes: schedule resolution in minutes; must divide 60.
-        category_spread: standard deviation of a room's content around its category centre.
-        popularity_exponent: tail index ``a`` of the Pareto audience sizes,
-            ``P(audience > x) = (x / min_audience) ** -a``.
-        min_audience: smallest typical audience, in viewers.
-        evening_share: share of rooms whose streams start in the evening (around 19:30).
-        weekend_uplift: how much likelier a room is to stream on Saturday and Sunday.
-        live_days_per_week: mean number of weekdays-equivalent days a room streams.
-        mean_stream_hours: mean stream length, in hours.
-        always_live_share: share of 24/7 rooms (never offline).
 
     Returns:
         The :class:`Rooms` with their weekly schedule tables.
     """
-    if 60 % slot_minutes:
-        raise ValueError(f"slot_minutes must divide 60 (e.g. 5, 10, 15), got {slot_minutes}")
+    c = config
+    n_rooms, n_categories, dim = c.n_rooms, c.n_categories, c.dim
+    slot_minutes, category_spread = c.slot_minutes, c.category_spread
+    popularity_exponent, min_audience = c.popularity_exponent, c.min_audience
+    evening_share, weekend_uplift = c.evening_share, c.weekend_uplift
+    live_days_per_week, mean_stream_hours = c.live_days_per_week, c.mean_stream_hours
+    always_live_share = c.always_live_share
     category = rng.integers(0, n_categories, n_rooms)
     centres = rng.normal(size=(n_categories, dim))
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from livedqn_edu.envs.config import WorldConfig
-from livedqn_edu.envs.world import World, most_viewers, random_valid_slot
+from livedqn_edu.envs.world import World, random_valid_slot
 
-__all__ = ["METRICS", "Policy", "most_viewers_policy", "random_policy", "run_policy"]
+__all__ = ["METRICS", "Policy", "random_policy", "run_policy"]
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 """A function from a batched observation dict to ``(N,)`` int slots."""
@@ -53,11 +53,6 @@ def random_policy(seed: int | None = 0) -> Policy:
         return random_valid_slot(obs, rng)
 
     return policy
-
-
-def most_viewers_policy(obs: dict[str, np.ndarray]) -> np.ndarray:
-    """The slot holding the live room with the largest audience, ``(N,)`` int64."""
-    return most_viewers(obs)
 
 
 def run_policy(

@@ -111,14 +111,7 @@ class World:
         if config is not None and not isinstance(config, WorldConfig):
             raise TypeError(f"config must be a WorldConfig, got {type(config).__name__}")
         self.config = c = config or WorldConfig()
-        self.rooms = r = make_rooms(
-            c.n_rooms, c.n_categories, c.dim, np.random.default_rng(c.room_seed),
-            slot_minutes=c.slot_minutes, category_spread=c.category_spread,
-            popularity_exponent=c.popularity_exponent, min_audience=c.min_audience,
-            evening_share=c.evening_share, weekend_uplift=c.weekend_uplift,
-            live_days_per_week=c.live_days_per_week, mean_stream_hours=c.mean_stream_hours,
-            always_live_share=c.always_live_share,
-        )  # fmt: skip
+        self.rooms = r = make_rooms(c, np.random.default_rng(c.room_seed))
         # Tables padded with one extra room at the end, read by the empty slot id -1.
         pad = np.zeros((r.n_slots, 1), dtype=r.start.dtype)
         self._live = np.hstack([r.live, np.zeros((r.n_slots, 1), dtype=bool)])

@@ -7,22 +7,30 @@ per viewer-week is reported with 95% confidence intervals (viewer-weeks pooled o
 seeds and, for the DQNs, over training seeds). The table sets each DQN beside the best non-oracle
 baseline (target: >= +10%, non-overlapping CIs) and beside the MyopicOracle.
 
-    python benchmarks/recommender_dqn.py --train-seeds 0 1 2 3 4 --seeds 0 1 2
+    python benchmarks/recommender_dqn.py --train-seeds 0 1 2 3 4 --seeds 0 1 2 [--jobs 2]
+
+``--jobs N`` trains N agents at a time in separate processes (one TensorFlow thread each); the
+training times in the table are then measured with N trainings sharing the CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+os.environ.setdefault("LIVEDQN_TF_THREADS", "1")
 
 import pandas as pd
 
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.recsys.evaluation import evaluate_policies, mean_ci
 from livedqn_edu.recsys.policies import AgentPolicy
-from livedqn_edu.recsys.train import train_live_room
+from livedqn_edu.recsys.train import LIVE_ROOM_STEPS, train_live_room
 
 sys.path.insert(0, str(Path(__file__).parent))
 from recommender import build_policies  # noqa: E402  (the baselines of recommender.md, reused)
@@ -32,12 +40,25 @@ BASELINES = ("random", "most_viewers", "followed_first", "linucb", "myopic_model
 SKIPPED = ("lookahead_oracle", "dqn", "dqn_gamma0")  # too slow here / trained below instead
 
 
+def train_and_evaluate(
+    ts: int, name: str, gamma: float, steps: int, viewers: int, seeds: tuple[int, ...]
+) -> tuple[pd.DataFrame, float]:
+    """Train one agent (training seed ``ts``) and evaluate it; per-viewer table and seconds."""
+    t0 = time.perf_counter()
+    agent, _ = train_live_room(seed=ts, gamma=gamma, total_steps=steps, progress=False)
+    seconds = time.perf_counter() - t0
+    df = evaluate_policies({name: AgentPolicy(agent, name)}, viewers, seeds=seeds, per_viewer=True)
+    print(f"train seed {ts} {name}: {df['return'].mean():.3f} ({seconds:.0f} s)", flush=True)
+    return df.assign(train_seed=ts), seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--viewers", type=int, default=1_000)
-    parser.add_argument("--steps", type=int, default=300_000)
+    parser.add_argument("--steps", type=int, default=LIVE_ROOM_STEPS)
+    parser.add_argument("--jobs", type=int, default=1, help="agents trained at a time")
     parser.add_argument(
         "--out", default=str(Path(__file__).parent / "results" / "recommender_dqn.md")
     )
@@ -47,15 +68,19 @@ def main() -> None:
     notes: list[str] = []
     base = {k: v for k, v in build_policies(WorldConfig(), notes).items() if k not in SKIPPED}
     frames.append(evaluate_policies(base, args.viewers, seeds=tuple(args.seeds), per_viewer=True))
-    for ts in args.train_seeds:
-        for name, gamma in (("dqn", 0.9), ("dqn_gamma0", 0.0)):
-            t0 = time.perf_counter()
-            agent, _ = train_live_room(seed=ts, gamma=gamma, total_steps=args.steps, progress=False)
-            seconds[name].append(time.perf_counter() - t0)
-            df = evaluate_policies({name: AgentPolicy(agent, name)}, args.viewers,
-                                   seeds=tuple(args.seeds), per_viewer=True)  # fmt: skip
-            frames.append(df.assign(train_seed=ts))
-            print(f"train seed {ts} {name}: {df['return'].mean():.3f} ({seconds[name][-1]:.0f} s)")
+    runs = [(ts, name, gamma) for ts in args.train_seeds
+            for name, gamma in (("dqn", 0.9), ("dqn_gamma0", 0.0))]  # fmt: skip
+    job_args = [(ts, name, gamma, args.steps, args.viewers, tuple(args.seeds))
+                for ts, name, gamma in runs]  # fmt: skip
+    if args.jobs > 1:
+        ctx = multiprocessing.get_context("spawn")  # TensorFlow does not survive a fork
+        with ProcessPoolExecutor(args.jobs, mp_context=ctx) as pool:
+            done = list(pool.map(train_and_evaluate, *zip(*job_args, strict=True)))
+    else:
+        done = [train_and_evaluate(*a) for a in job_args]
+    for (_, name, _), (df, secs) in zip(runs, done, strict=True):
+        frames.append(df)
+        seconds[name].append(secs)
     table = pd.concat(frames, ignore_index=True)
     rows = []
     for policy, sub in table.groupby("policy", sort=False):
@@ -88,7 +113,8 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(
         "# DQN recommender vs baselines\n\n"
-        f"Training seeds {args.train_seeds}, {args.steps:,} viewer-steps each; evaluation seeds "
+        f"Training seeds {args.train_seeds}, {args.steps:,} viewer-steps each ({args.jobs} "
+        "training(s) at a time on the machine's cores); evaluation seeds "
         f"{args.seeds} x {args.viewers} viewers x 7 days; mean return per viewer-week [95% CI]; "
         f"best non-oracle baseline: {best}.\n\n" + md + "\n",
         encoding="utf-8",

@@ -4,7 +4,9 @@ The DQN update (Mnih et al., 2015) regresses ``Q(s, a)`` on the target
 ``y = r + gamma * (1 - terminated) * max_a' Q_target(s', a')``, where ``Q_target`` is a copy of
 the network synchronised only now and then, with a Huber loss and clipped gradients. Double DQN
 (van Hasselt et al., 2016) picks ``a'`` with the online network and evaluates it with the target
-network, which curbs the over-estimation that the ``max`` brings.
+network, which curbs the over-estimation that the ``max`` brings. A batch may say how long each
+transition took (``Batch.elapsed``, in discount periods): its target is then discounted by
+``gamma ** elapsed`` (a semi-MDP), e.g. per day of a viewer's clock rather than per step.
 
 The agent knows nothing of any environment: it maps observations (arrays, or dicts of arrays
 that may carry a boolean ``mask`` of valid actions) to Q-values through any Keras model, and
@@ -45,7 +47,7 @@ class DQNConfig:
     """
 
     gamma: float = 0.99
-    """discount factor per env step, in [0, 1]"""
+    """discount factor per env step (per discount period if batches carry ``elapsed``), in [0, 1]"""
     learning_rate: float = 2.3e-3
     """Adam step size"""
     batch_size: int = 64
@@ -335,9 +337,11 @@ class DQNAgent:
             best = tf.where(tf.math.is_finite(tf.reduce_max(select, axis=-1)), best, 0.0)
         return tf.where(tf.math.is_finite(best), best, 0.0)
 
-    def _gradient_step(self, obs: Any, actions: Any, rewards: Any, next_obs: Any, done: Any):
+    def _gradient_step(
+        self, obs: Any, actions: Any, rewards: Any, next_obs: Any, done: Any, discount: Any
+    ):
         cfg = self.config
-        targets = tf.stop_gradient(rewards + cfg.gamma * (1.0 - done) * self._bootstrap(next_obs))
+        targets = tf.stop_gradient(rewards + discount * (1.0 - done) * self._bootstrap(next_obs))
         variables = self.network.trainable_variables
         with tf.GradientTape() as tape:
             q = self.network(self._net_input(obs), training=True)
@@ -362,12 +366,14 @@ class DQNAgent:
             t.assign(tf.where(sync, new, t.value))
         return loss, tf.reduce_mean(q_taken), norm
 
-    def _learn_steps(self, obs: Any, actions: Any, rewards: Any, next_obs: Any, done: Any):
+    def _learn_steps(
+        self, obs: Any, actions: Any, rewards: Any, next_obs: Any, done: Any, discount: Any
+    ):
         n = tf.shape(rewards)[0]
         out = [tf.TensorArray(tf.float32, size=n) for _ in range(3)]
         for i in tf.range(n):
             stats = self._gradient_step(
-                _take(obs, i), actions[i], rewards[i], _take(next_obs, i), done[i]
+                _take(obs, i), actions[i], rewards[i], _take(next_obs, i), done[i], discount[i]
             )
             out = [ta.write(i, s) for ta, s in zip(out, stats, strict=True)]
         return tuple(tf.reduce_mean(ta.stack()) for ta in out)
@@ -402,8 +408,17 @@ class DQNAgent:
         obs = tf.nest.map_structure(prep, batch.observations)
         next_obs = tf.nest.map_structure(prep, batch.next_observations)
         actions = prep(batch.actions, np.int64)
+        if batch.elapsed is None:  # one step per transition: the usual per-step discount
+            discount = np.full(rewards.shape, self.config.gamma, dtype=np.float32)
+        else:  # a semi-MDP: each transition is discounted by its duration
+            discount = np.float32(self.config.gamma) ** np.asarray(batch.elapsed, np.float32)
         loss, q_mean, norm = self._learn_fn(
-            obs, actions, prep(rewards), next_obs, prep(batch.terminated, np.float32)
+            obs,
+            actions,
+            prep(rewards),
+            next_obs,
+            prep(batch.terminated, np.float32),
+            prep(discount),
         )
         self.gradient_steps_done += int(rewards.shape[0]) if lead == 2 else 1
         stats = {"td_loss": float(loss), "q_values": float(q_mean), "grad_norm": float(norm)}

@@ -16,6 +16,7 @@ time limit but never past a real end.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -37,6 +38,9 @@ class Batch(NamedTuple):
         next_observations: same structure as ``observations``: the state after the action.
         terminated: ``(...,)`` float32, 1.0 where the episode really ended (no bootstrap).
         truncated: ``(...,)`` float32, 1.0 where a time limit cut the episode (still bootstraps).
+        elapsed: ``(...,)`` float32, the time each transition took in units of the discount
+            period (the agent discounts its target by ``gamma ** elapsed``); ``None`` means one
+            step each, the usual per-step discount.
     """
 
     observations: Observation
@@ -45,6 +49,7 @@ class Batch(NamedTuple):
     next_observations: Observation
     terminated: np.ndarray
     truncated: np.ndarray
+    elapsed: np.ndarray | None = None
 
 
 def _spec_of(example: Any) -> dict[str | None, tuple[tuple[int, ...], np.dtype]]:
@@ -89,6 +94,7 @@ class ReplayBuffer:
         self.rewards = np.zeros(self.capacity, dtype=np.float32)
         self.terminated = np.zeros(self.capacity, dtype=np.float32)
         self.truncated = np.zeros(self.capacity, dtype=np.float32)
+        self.elapsed = np.ones(self.capacity, dtype=np.float32)
         self.pos = 0
         """Index of the next slot to write."""
         self.full = False
@@ -107,7 +113,7 @@ class ReplayBuffer:
     def nbytes(self) -> int:
         """Memory held by the preallocated arrays, in bytes."""
         arrays = [*self._obs.values(), *self._next_obs.values()]
-        arrays += [self.actions, self.rewards, self.terminated, self.truncated]
+        arrays += [self.actions, self.rewards, self.terminated, self.truncated, self.elapsed]
         return int(sum(a.nbytes for a in arrays))
 
     def _write(self, store: dict[str | None, np.ndarray], obs: Observation, name: str) -> None:
@@ -141,6 +147,7 @@ class ReplayBuffer:
         next_obs: Observation,
         terminated: bool,
         truncated: bool,
+        elapsed: float = 1.0,
     ) -> None:
         """Store one transition, overwriting the oldest one when the buffer is full.
 
@@ -151,13 +158,21 @@ class ReplayBuffer:
             next_obs: the observation after the action (for a final step, the final observation).
             terminated: the episode really ended (no future reward to bootstrap).
             truncated: a time limit cut the episode short (the future still counts).
+            elapsed: the time the transition took, in units of the discount period (default 1:
+                one step). A semi-MDP discounts the next state's value by ``gamma ** elapsed``.
         """
+        if not (math.isfinite(elapsed) and elapsed >= 0):
+            raise ValueError(
+                f"elapsed must be a finite number >= 0 (the transition's duration in discount "
+                f"periods), got {elapsed!r}"
+            )
         self._write(self._obs, obs, "obs")
         self._write(self._next_obs, next_obs, "next_obs")
         self.actions[self.pos] = action
         self.rewards[self.pos] = reward
         self.terminated[self.pos] = float(terminated)
         self.truncated[self.pos] = float(truncated)
+        self.elapsed[self.pos] = elapsed
         self.pos += 1
         if self.pos == self.capacity:
             self.pos = 0
@@ -206,4 +221,5 @@ class ReplayBuffer:
             next_observations=self._gather(self._next_obs, idx),
             terminated=self.terminated[idx],
             truncated=self.truncated[idx],
+            elapsed=self.elapsed[idx],
         )

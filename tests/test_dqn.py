@@ -123,6 +123,22 @@ def test_compiled_and_eager_learning_give_the_same_numbers() -> None:
         assert stats[0][key] == pytest.approx(stats[1][key], rel=1e-5)
 
 
+def test_elapsed_time_discounts_by_gamma_to_its_power() -> None:
+    """A semi-MDP batch (elapsed 2 periods, gamma 0.5) learns exactly as gamma 0.25 per step."""
+    batch = _batch(np.random.default_rng(7))
+    stats, weights = [], []
+    for gamma, elapsed in ((0.5, np.full_like(batch.rewards, 2.0)), (0.25, None), (0.5, None)):
+        agent = DQNAgent(mlp_q_network(4, 2, (8,), seed=0), DQNConfig(gamma=gamma))
+        agent.learn(batch._replace(elapsed=elapsed))
+        agent.sync_target()
+        agent.learn(batch._replace(elapsed=elapsed))  # now the bootstrap term is not zero
+        stats.append(agent.learn(batch._replace(elapsed=elapsed)))
+        weights.append(agent.network.get_weights()[0])
+    np.testing.assert_allclose(weights[0], weights[1], rtol=1e-5)
+    assert stats[0]["td_loss"] == pytest.approx(stats[1]["td_loss"], rel=1e-5)
+    assert not np.allclose(weights[0], weights[2])  # elapsed really changed the target
+
+
 def _dict_agent(double: bool = False) -> DQNAgent:
     """A network on {"x": (3,)} whose Q-values are [0, 0, 1000] whatever x: action 2 is best."""
     inp = {"x": keras.Input((3,), name="x")}

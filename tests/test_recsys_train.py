@@ -58,6 +58,48 @@ def test_gamma_overrides_the_config_and_bad_arguments_are_clear() -> None:
         rt.train_live_room(total_steps=0, progress=False)
     with pytest.raises(ValueError, match="n_viewers"):
         rt.train_live_room(total_steps=10, n_viewers=-2, progress=False)
+    with pytest.raises(ValueError, match="n_step must be an int >= 1"):
+        rt.train_live_room(total_steps=10, n_step=0, progress=False)
+    with pytest.raises(ValueError, match="discount_minutes must be None.*or minutes > 0"):
+        rt.train_live_room(total_steps=10, discount_minutes=-5, progress=False)
+
+
+def _one_viewer(value: float) -> dict[str, np.ndarray]:
+    user = np.full((1, 2), value, np.float32)
+    return {
+        "user": user,
+        "candidates": np.zeros((1, 3, 2), np.float32),
+        "mask": np.ones((1, 3), bool),
+    }
+
+
+def test_n_step_returns_match_a_hand_computed_week() -> None:
+    """n = 3, gamma 0.5, rewards 1, 2, 4, 8, the week ends at the 4th step."""
+    buf = rt.ReplayBuffer(10, {k: v[0] for k, v in _one_viewer(0.0).items()})
+    nstep = rt._NStep(buf, n=3, gamma=0.5)
+    rows = np.array([0])
+    for t, reward in enumerate((1.0, 2.0, 4.0, 8.0)):
+        done = np.array([t == 3])
+        nstep.add(_one_viewer(t), np.array([t % 3]), np.array([reward]), _one_viewer(t + 1), done,
+                  rows, np.array([1.0]))  # fmt: skip
+        assert len(buf) == [0, 0, 1, 4][t]  # nothing until 3 steps are pending, then a flush
+    # 1 + 0.5*2 + 0.25*4 = 3 (bootstraps from the 4th state after 3 periods); then the flush:
+    # 2 + 0.5*4 + 0.25*8 = 6, 4 + 0.5*8 = 8 and 8, all terminal, with 3, 2 and 1 periods
+    np.testing.assert_allclose(buf.rewards[:4], [3.0, 6.0, 8.0, 8.0])
+    np.testing.assert_allclose(buf.elapsed[:4], [3.0, 3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(buf.terminated[:4], [0.0, 1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(buf.actions[:4], [0, 1, 2, 0])
+    np.testing.assert_array_equal(buf._obs["user"][:4, 0], [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(buf._next_obs["user"][:4, 0], [3.0, 4.0, 4.0, 4.0])
+
+
+def test_gamma_zero_n_step_stays_myopic() -> None:
+    buf = rt.ReplayBuffer(10, {k: v[0] for k, v in _one_viewer(0.0).items()})
+    nstep = rt._NStep(buf, n=2, gamma=0.0)
+    for t in range(2):
+        nstep.add(_one_viewer(t), np.array([0]), np.array([5.0 + t]), _one_viewer(t + 1),
+                  np.array([False]), np.array([0]), np.array([0.01]))  # fmt: skip
+    assert buf.rewards[0] == 5.0  # later rewards are weighted 0 ** 0.01 = 0
 
 
 def test_checkpoint_round_trip_and_missing_file(tmp_path) -> None:

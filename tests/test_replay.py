@@ -84,6 +84,20 @@ def test_terminated_is_kept_apart_from_truncated() -> None:
     np.testing.assert_array_equal(buf.truncated[:2], [0.0, 1.0])
 
 
+def test_elapsed_is_stored_sampled_and_checked() -> None:
+    buf = ReplayBuffer(4, np.zeros(1))
+    buf.add(np.zeros(1), 0, 1.0, np.zeros(1), False, False)  # default: one step
+    buf.add(np.zeros(1), 0, 2.0, np.zeros(1), False, False, elapsed=2.5)
+    np.testing.assert_array_equal(buf.elapsed[:2], [1.0, 2.5])
+    batch = buf.sample(2, np.random.default_rng(0), n_batches=32)
+    np.testing.assert_array_equal(batch.elapsed, np.where(batch.rewards == 1.0, 1.0, 2.5))
+    assert set(batch.rewards.ravel()) == {1.0, 2.0}
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="elapsed must be a finite number >= 0"):
+            buf.add(np.zeros(1), 0, 0.0, np.zeros(1), False, False, elapsed=bad)
+    assert len(buf) == 2  # a rejected transition is not stored
+
+
 def test_sample_is_reproducible_and_a_batch_namedtuple() -> None:
     buf = ReplayBuffer(50, np.zeros(2))
     _fill(buf, 50)
@@ -117,5 +131,5 @@ def test_bad_shapes_and_arguments_are_clear_errors() -> None:
 
 def test_nbytes_counts_the_preallocated_arrays() -> None:
     # obs + next_obs: 2 * 10 * 4 float32 = 320 bytes; actions 10 int64 = 80;
-    # rewards, terminated, truncated: 3 * 10 float32 = 120; total 520
-    assert ReplayBuffer(10, np.zeros(4)).nbytes == 520
+    # rewards, terminated, truncated, elapsed: 4 * 10 float32 = 160; total 560
+    assert ReplayBuffer(10, np.zeros(4)).nbytes == 560

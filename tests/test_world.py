@@ -328,8 +328,9 @@ def test_horizon_in_minutes() -> None:
 
 def test_showing_a_category_again_tires_the_viewer() -> None:
     cfg = dataclasses.replace(
-        SMALL, base_click_utility=-50.0, close_utility=-50.0, mean_patience=1_000.0
-    )
+        SMALL, base_click_utility=-50.0, close_utility=-50.0, mean_patience=1_000.0,
+        fatigue_weight=0.4, fatigue_half_life_minutes=60.0,
+    )  # fmt: skip
     w = World(cfg)
     obs = w.reset(5, seed=0)
     room = obs["room_ids"][:, :1]

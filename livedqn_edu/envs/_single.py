@@ -235,7 +235,7 @@ class OneViewer:
         returned = days == 1 and not churned
         t = float(v.t[0])
         today = math.floor(t / MINUTES_PER_DAY)
-        hour = min(max(float(rng.normal(v.visit_hour[0], c.visit_hour_sd / 2)), 0.0), 23.99)
+        hour = float(rng.normal(v.visit_hour[0], c.visit_hour_sd / 2))
         t_next = max((today + days) * MINUTES_PER_DAY + hour * 60.0, t)
         v.fatigue[0] *= math.exp(-(t_next - t) * self.decay)
         v.t[0] = t_next

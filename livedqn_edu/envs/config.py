@@ -73,7 +73,7 @@ class WorldConfig:
     """then this many to the most-watched live rooms; the rest are random live rooms."""
 
     # --- choice model (multinomial logit: the shown room, keep browsing, close the app) ---------
-    base_click_utility: float = -5.3
+    base_click_utility: float = -3.8
     """utility of an average shown room before its terms (sets the click-through rate)."""
     taste_weight: float = 1.5
     """utility per unit of taste-content match (cosine in [-1, 1])."""
@@ -85,10 +85,11 @@ class WorldConfig:
     """utility per unit of log(1 + minutes previously watched in this room)."""
     audience_weight: float = 0.15
     """utility per unit of log audience above the smallest audience (social proof)."""
-    fatigue_weight: float = 0.4
-    """utility lost per recent impression of the same category."""
-    fatigue_half_life_minutes: float = 60.0
-    """half-life of category fatigue, in minutes of the viewer's clock."""
+    fatigue_weight: float = 1.0
+    """utility lost per recent impression of the same category (shown, clicked or not)."""
+    fatigue_half_life_minutes: float = 1440.0
+    """half-life of category fatigue, in minutes of the viewer's clock (a day: what a viewer was
+    shown tonight still tires them tomorrow, which is what makes planning pay)."""
     browse_utility: float = 0.0
     """utility of "keep browsing" (skip the shown room)."""
     close_utility: float = -3.5

@@ -80,9 +80,13 @@ class Viewers:
 def visit_time(
     day: np.ndarray, visit_hour: np.ndarray, sd: float, rng: np.random.Generator
 ) -> np.ndarray:
-    """Clock minute of a visit on ``day`` near the viewer's preferred hour (within that day)."""
-    hour = np.clip(rng.normal(visit_hour, sd), 0.0, 23.99)
-    return day * MINUTES_PER_DAY + hour * 60.0
+    """Clock minute of a visit on ``day`` near the viewer's preferred hour.
+
+    The hour is not clipped to the day: a viewer who likes 23:30 sometimes comes at 00:15 (the
+    next calendar day) or at 22:40; only the very first visit is kept at or after minute 0.
+    """
+    hour = rng.normal(visit_hour, sd)
+    return np.maximum(day * MINUTES_PER_DAY + hour * 60.0, 0.0)
 
 
 def start_session(v: Viewers, idx: np.ndarray, rng: np.random.Generator) -> None:
@@ -129,7 +133,7 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
     # follow lists sorted by minutes watched, most first (the candidate generator relies on it)
     key = np.where(follow_list >= 0, -habit[np.arange(n)[:, None], follow_list], np.inf)
     follow_list = np.take_along_axis(follow_list, np.argsort(key, axis=1, kind="stable"), axis=1)
-    visit_hour = np.clip(rng.normal(c.visit_hour, c.visit_hour_sd, n), 0.0, 23.99)
+    visit_hour = rng.normal(c.visit_hour, c.visit_hour_sd, n) % 24.0  # wraps around midnight
     v = Viewers(
         taste=taste,
         activeness=rng.normal(0.0, 0.7, n),

@@ -7,6 +7,13 @@ replay buffer for the price of one batched forward pass (far faster than one gym
 When every viewer's week is over, a new population of viewers is drawn (training seeds are kept
 apart from evaluation seeds, see :data:`TRAIN_SEED_BASE`).
 
+What a recommendation does shows up late: a category shown tonight still tires the viewer
+tomorrow. A discount per recommendation (0.9 per step sees about 10 steps, less than a session)
+cannot see that far, so the recommender discounts per *day of the viewer's clock*: a transition
+that took ``dt`` minutes is discounted by ``gamma ** (dt / DISCOUNT_MINUTES)`` (a semi-MDP), and
+it stores ``N_STEP``-step returns, which carry later effects back in fewer target updates.
+With ``gamma = 0`` both reduce to the immediate reward: the myopic twin.
+
 A viewer's week ends in one of two ways, both real ends of the return we measure: the viewer
 churns, or the clock passes the horizon. The time elapsed is part of the observation
 (``horizon_elapsed``), so both are stored as ``terminated`` (no bootstrap past the week).
@@ -42,6 +49,9 @@ __all__ = [
     "LIVE_ROOM_DQN",
     "LIVE_ROOM_HIDDEN",
     "N_VIEWERS",
+    "DISCOUNT_MINUTES",
+    "N_STEP",
+    "LIVE_ROOM_STEPS",
     "TRAIN_SEED_BASE",
     "EVAL_SEED",
     "CHECKPOINT_NAME",
@@ -58,22 +68,35 @@ History = dict[str, list[float]]
 
 LIVE_ROOM_DQN = DQNConfig(
     gamma=0.9,
-    learning_rate=5e-4,
+    learning_rate=2.5e-4,
     batch_size=256,
     buffer_size=200_000,
     learning_starts=5_000,
     train_freq=1_024,
     gradient_steps=32,
-    target_update_interval=250,
+    target_update_interval=1,
+    tau=0.02,
     epsilon_start=1.0,
     epsilon_end=0.05,
     exploration_steps=100_000,
     double_dqn=True,
 )
-"""Hyperparameters of the recommender (env steps here are viewer-steps, i.e. transitions)."""
+"""Hyperparameters of the recommender (env steps here are viewer-steps, i.e. transitions).
+
+``gamma`` is per day of the viewer's clock (:data:`DISCOUNT_MINUTES`), and the target network
+follows the online one softly (``tau`` 0.02 after every gradient step)."""
 
 LIVE_ROOM_HIDDEN: tuple[int, ...] = (64, 64)
 """Hidden layers of the per-candidate MLP of the candidate scorer."""
+
+DISCOUNT_MINUTES = 1440.0
+"""Discount period of the shipped recommender: gamma per day of the viewer's clock."""
+
+N_STEP = 5
+"""Steps summed into each stored transition of the shipped recommender (n-step returns)."""
+
+LIVE_ROOM_STEPS = 1_000_000
+"""Viewer-steps (transitions) the shipped recommenders are trained for."""
 
 N_VIEWERS = 256
 """Viewers stepping in parallel during training."""
@@ -136,11 +159,45 @@ def make_live_room_agent(
     return world, DQNAgent(net, config or LIVE_ROOM_DQN, seed=seed)
 
 
-def _store(buffer: ReplayBuffer, obs: dict, actions: np.ndarray, rewards: np.ndarray,
-           next_obs: dict, done: np.ndarray, rows: np.ndarray) -> None:  # fmt: skip
-    for i in rows:
-        buffer.add({k: obs[k][i] for k in _KEYS}, int(actions[i]), float(rewards[i]),
-                   {k: next_obs[k][i] for k in _KEYS}, bool(done[i]), False)  # fmt: skip
+class _NStep:
+    """Turns each viewer's steps into n-step transitions for the replay buffer.
+
+    A transition stored for step ``t`` carries ``R = sum_j gamma**E_j r_{t+j}`` over the next
+    ``n`` steps (``E_j``: the time elapsed from ``t`` to ``t + j``, in discount periods), the
+    observation ``n`` steps later and ``elapsed = E_n``, so that the agent's target
+    ``R + gamma**elapsed max Q(s_{t+n})`` is the n-step target. ``n = 1`` is ordinary DQN. A week
+    that ends (churn or horizon) flushes the pending steps with shorter, terminal returns.
+    """
+
+    def __init__(self, buffer: ReplayBuffer, n: int, gamma: float) -> None:
+        self.buffer, self.n, self.gamma = buffer, n, gamma
+        self.pending: dict[int, list[tuple[dict, int, float, float]]] = defaultdict(list)
+
+    def add(self, obs: dict, actions: np.ndarray, rewards: np.ndarray, next_obs: dict,
+            done: np.ndarray, rows: np.ndarray, elapsed: np.ndarray) -> None:  # fmt: skip
+        for i in rows:
+            steps = self.pending[i]
+            steps.append(({k: obs[k][i] for k in _KEYS}, int(actions[i]), float(rewards[i]),
+                          float(elapsed[i])))  # fmt: skip
+            if done[i] or len(steps) == self.n:
+                nxt = {k: next_obs[k][i] for k in _KEYS}
+                while steps:
+                    self._emit(steps, nxt, bool(done[i]))
+                    steps.pop(0)
+                    if not done[i]:
+                        break
+
+    def _emit(self, steps: list[tuple[dict, int, float, float]], nxt: dict, done: bool) -> None:
+        ret, time_ = 0.0, 0.0
+        for _, _, reward, elapsed in steps:
+            ret += self.gamma**time_ * reward  # 0.0 ** 0.0 == 1.0: the first reward counts
+            time_ += elapsed
+        first_obs, action = steps[0][0], steps[0][1]
+        self.buffer.add(first_obs, action, ret, nxt, done, False, time_)
+
+    def clear(self) -> None:
+        """Forget the pending steps (a new population of viewers starts)."""
+        self.pending.clear()
 
 
 def evaluate_live_room(
@@ -160,13 +217,15 @@ def train_live_room(
     config: DQNConfig | None = None,
     seed: int = 0,
     gamma: float | None = None,
-    total_steps: int = 300_000,
+    total_steps: int = LIVE_ROOM_STEPS,
     *,
     n_viewers: int = N_VIEWERS,
     world_config: WorldConfig | None = None,
     hidden: tuple[int, ...] = LIVE_ROOM_HIDDEN,
     eval_every: int = 0,
     eval_viewers: int = 500,
+    discount_minutes: float | None = DISCOUNT_MINUTES,
+    n_step: int = N_STEP,
     progress: bool = True,
 ) -> tuple[DQNAgent, History]:
     """Train a DQN recommender on ``n_viewers`` viewers stepping in parallel.
@@ -174,21 +233,36 @@ def train_live_room(
     Args:
         config: the agent's hyperparameters (default :data:`LIVE_ROOM_DQN`).
         seed: seeds the network's initial weights, exploration, sampling and training viewers.
-        gamma: discount per recommendation; overrides ``config.gamma`` if given (0: myopic).
+        gamma: discount per recommendation (or per ``discount_minutes``); overrides
+            ``config.gamma`` if given (0: myopic).
         total_steps: viewer-steps (transitions) to collect.
         n_viewers: viewers stepping in parallel (transitions per world step).
         world_config: the world (default ``WorldConfig()``).
         hidden: hidden layers of the candidate scorer.
         eval_every: viewer-steps between greedy evaluations on held-out viewers; 0 for none.
         eval_viewers: viewers per evaluation (seed :data:`EVAL_SEED`).
+        discount_minutes: ``None`` discounts per recommendation; a number of minutes discounts
+            by ``gamma`` per that much time on the viewer's clock (a semi-MDP: a recommendation
+            whose effect shows tomorrow is discounted by a day, not by 15 recommendations).
+            :data:`DISCOUNT_MINUTES` (a day) is the shipped recommender's choice.
+        n_step: steps summed into each stored transition (n-step returns; 1 = plain DQN).
+            Longer returns carry a recommendation's later effects (fatigue, return visits) back
+            to it in fewer target updates.
         progress: show a tqdm bar with the last weekly return and epsilon.
 
     Returns:
         The trained agent and the history dict (keys in the module docstring).
     """
-    for name, value in (("total_steps", total_steps), ("n_viewers", n_viewers)):
+    for name, value in (("total_steps", total_steps), ("n_viewers", n_viewers), ("n_step", n_step)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    if discount_minutes is not None and not (
+        isinstance(discount_minutes, int | float) and 0 < discount_minutes < float("inf")
+    ):
+        raise ValueError(
+            f"discount_minutes must be None (discount per recommendation) or minutes > 0 "
+            f"(e.g. {DISCOUNT_MINUTES:g} for a day), got {discount_minutes!r}"
+        )
     cfg = config or LIVE_ROOM_DQN
     if gamma is not None:
         cfg = dataclasses.replace(cfg, gamma=float(gamma))
@@ -197,12 +271,14 @@ def train_live_room(
     hist: History = defaultdict(list)
     example = agent_observation(world.reset(1, seed=0))
     buffer = ReplayBuffer(cfg.buffer_size, {k: v[0] for k, v in example.items()})
+    nstep = _NStep(buffer, n_step, cfg.gamma)
     steps, episode, since_learn, train_s, next_eval = 0, 0, 0, 0.0, eval_every
     bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress)
     t0 = time.perf_counter()
     while steps < total_steps:
         obs = agent_observation(world.reset(n_viewers, seed=TRAIN_SEED_BASE * (seed + 1) + episode))
         weekly = np.zeros(n_viewers)
+        nstep.clear()
         while not world.done.all() and steps < total_steps:
             active = np.flatnonzero(~world.done)
             eps = linear_epsilon(steps, cfg.epsilon_start, cfg.epsilon_end, cfg.exploration_steps)
@@ -210,9 +286,14 @@ def train_live_room(
             explore = np.where(obs["mask"], rng.random(obs["mask"].shape), -1.0)
             pick = (rng.random(n_viewers) < eps) | (steps < cfg.learning_starts)
             actions = np.where(pick, explore.argmax(axis=1), q.argmax(axis=1))
+            clock = world.t.copy()
             rewards, _ = world.step(actions)
             next_obs = agent_observation(world.observe())
-            _store(buffer, obs, actions, rewards, next_obs, world.done, active)
+            elapsed = (
+                np.ones(n_viewers) if discount_minutes is None
+                else (world.t - clock) / discount_minutes
+            )  # fmt: skip
+            nstep.add(obs, actions, rewards, next_obs, world.done, active, elapsed)
             weekly += rewards
             obs, steps, since_learn = next_obs, steps + active.size, since_learn + active.size
             bar.update(active.size)
@@ -244,7 +325,7 @@ def _log(hist: History, group: str, step: int, **values: float) -> None:
 def reproduce_live_room_checkpoint(
     seed: int = 0,
     out_dir: str | Path | None = None,
-    total_steps: int = 300_000,
+    total_steps: int = LIVE_ROOM_STEPS,
     eval_viewers: int = 1_000,
 ) -> list[Path]:
     """Train and save the shipped recommender (gamma 0.9) and its myopic twin (gamma 0).
@@ -269,6 +350,7 @@ def reproduce_live_room_checkpoint(
             "gamma": gamma, "score": round(score, 4), "total_steps": total_steps,
             "train_seconds": round(seconds, 1), "n_viewers": N_VIEWERS,
             "hidden": list(LIVE_ROOM_HIDDEN), "eval_seed": EVAL_SEED, "eval_viewers": eval_viewers,
+            "discount_minutes": DISCOUNT_MINUTES, "n_step": N_STEP,
             "world_config": dataclasses.asdict(WorldConfig()),
         }  # fmt: skip
         path = agent.save(out / f"{CHECKPOINT_NAME}{suffix}.keras", **meta)

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from livedqn_edu.dqn import td_targets
-from livedqn_edu.exercises import check_mask_scores, check_recommender_targets
+from livedqn_edu.exercises import (
+    check_mask_scores,
+    check_n_step_return,
+    check_recommender_targets,
+)
 
 
 # --- mask_scores --------------------------------------------------------------------------------
@@ -103,3 +107,51 @@ def test_targets_checker_rejects_the_stub_and_mistakes(wrong, capsys) -> None:
 def test_targets_checker_hint_for_the_unmasked_max(capsys) -> None:
     check_recommender_targets(_targets_no_mask)
     assert "VALID next slots" in capsys.readouterr().out
+
+
+# --- n_step_return ------------------------------------------------------------------------------
+def _n_step_right(rewards, minutes, gamma):
+    before = np.concatenate([[0.0], np.cumsum(minutes)[:-1]]) / 1440.0
+    return float(np.sum(gamma**before * rewards)), float(gamma ** (np.sum(minutes) / 1440.0))
+
+
+def _n_step_per_step(rewards, minutes, gamma):
+    # plausible mistake: discounts per step, ignoring how long the steps took
+    n = len(rewards)
+    return float(np.sum(gamma ** np.arange(n) * rewards)), float(gamma**n)
+
+
+def _n_step_own_duration(rewards, minutes, gamma):
+    # plausible mistake: discounts each reward by the time up to its END
+    after = np.cumsum(minutes) / 1440.0
+    return float(np.sum(gamma**after * rewards)), float(gamma ** (np.sum(minutes) / 1440.0))
+
+
+def _n_step_no_discount(rewards, minutes, gamma):
+    # plausible mistake: returns only the summed rewards' discounted total, discount 1
+    before = np.concatenate([[0.0], np.cumsum(minutes)[:-1]]) / 1440.0
+    return float(np.sum(gamma**before * rewards)), 1.0
+
+
+def test_n_step_checker_accepts_the_answer_and_the_training_code() -> None:
+    assert check_n_step_return(_n_step_right)
+
+    def via_training(rewards, minutes, gamma):  # the package's own n-step accumulator
+        from livedqn_edu.recsys import train as rt
+
+        obs = {"user": np.zeros((1, 1), np.float32), "candidates": np.zeros((1, 2, 1), np.float32),
+               "mask": np.ones((1, 2), bool)}  # fmt: skip
+        buf = rt.ReplayBuffer(4, {k: v[0] for k, v in obs.items()})
+        nstep = rt._NStep(buf, n=len(rewards), gamma=gamma)
+        for r, m in zip(rewards, minutes, strict=True):
+            nstep.add(obs, np.array([0]), np.array([r]), obs, np.array([False]), np.array([0]),
+                      np.array([m / 1440.0]))  # fmt: skip
+        return float(buf.rewards[0]), float(gamma ** float(buf.elapsed[0]))
+
+    assert check_n_step_return(via_training)
+
+
+@pytest.mark.parametrize("wrong", [_n_step_per_step, _n_step_own_duration, _n_step_no_discount])
+def test_n_step_checker_rejects_mistakes(wrong, capsys) -> None:
+    assert not check_n_step_return(wrong)
+    assert "[FAIL] n_step_return" in capsys.readouterr().out

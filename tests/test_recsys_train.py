@@ -129,3 +129,14 @@ def test_shipped_checkpoint_loads_and_beats_random(gamma0: bool) -> None:
     dqn = run_policy(rt.greedy_policy(agent), 300, 7, seed=123)["return"]
     rnd = run_policy(random_policy(0), 300, 7, seed=123)["return"]
     assert dqn.mean() > 1.5 * rnd.mean()
+
+
+def test_keep_best_returns_the_network_of_the_best_evaluation() -> None:
+    agent, hist = rt.train_live_room(TINY, seed=0, total_steps=3_000, n_viewers=64, hidden=(8,),
+                                     eval_every=600, eval_viewers=30, keep_best=True,
+                                     progress=False)  # fmt: skip
+    scores = hist["eval/mean_return"]
+    assert len(scores) >= 5 and len(set(scores)) > 1  # the evaluations differ: a real choice
+    kept = rt.evaluate_live_room(agent, 30, rt.EVAL_SEED)
+    assert kept == pytest.approx(max(scores))
+    assert hist["eval/kept_step"][0] in hist["eval/step"]

@@ -1,6 +1,6 @@
 """Checkers for lesson 08 (the DQN live-room recommender).
 
-Two exercises:
+Three exercises:
 
 1. ``mask_scores(scores, mask)``: a candidate-scoring network gives every slot a score, but some
    slots are empty; set their score to ``-inf`` so that ``argmax`` never picks them (the
@@ -9,6 +9,10 @@ Two exercises:
    ``y = r + gamma * (1 - terminated) * max over VALID next slots of next_q``, 0 bootstrap when a
    next state has no valid slot. With ``gamma = 0`` it is the immediate reward: the myopic
    recommender.
+3. ``n_step_return(rewards, minutes, gamma)``: the return of ``n`` steps discounted per *day* of the
+   viewer's clock, and the discount of the state ``n`` steps later:
+   ``R = sum_j gamma ** (minutes before step j / 1440) * rewards[j]``,
+   ``discount = gamma ** (sum(minutes) / 1440)`` (what the shipped recommender stores).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
 
-__all__ = ["check_mask_scores", "check_recommender_targets"]
+__all__ = ["check_mask_scores", "check_n_step_return", "check_recommender_targets"]
 
 _T, _F = True, False
 
@@ -154,3 +158,55 @@ def check_recommender_targets(fn: Callable[..., Any]) -> CheckResult:
         A :class:`CheckResult`, truthy when every case passed.
     """
     return run_checks("recommender_targets", fn, _target_cases())
+
+
+def _n_step_cases() -> list[Case]:
+    day = 1440.0
+    # a skip (0.2 min), then a watch of a day (1440 min), then 720 min: step j is discounted by
+    # the time before it, 0.2 and 1440.2 minutes
+    mixed = 1.0 + 0.5 ** (0.2 / day) * 2.0 + 0.5 ** (1440.2 / day) * 4.0
+    return [
+        Case(
+            "two steps of a day each, gamma 0.9",
+            (np.array([1.0, 2.0]), np.array([day, day]), 0.9),
+            # R = 1 + 0.9 * 2 = 2.8; the state after 2 days is discounted by 0.9 ** 2 = 0.81
+            (2.8, 0.81),
+            "reward j is discounted by the time BEFORE it (the first not at all), and the "
+            "discount of the next state is gamma ** (total minutes / 1440)",
+        ),
+        Case(
+            "a skip, a day-long watch and a 12-hour gap, gamma 0.5",
+            (np.array([1.0, 2.0, 4.0]), np.array([0.2, day, 720.0]), 0.5),
+            (mixed, 0.5 ** (2160.2 / day)),
+            "discount by elapsed minutes / 1440, not by the number of steps: a 0.2-minute skip "
+            "costs almost nothing, a night costs a whole gamma",
+        ),
+        Case(
+            "gamma 0 is myopic: only the first reward counts",
+            (np.array([3.0, 5.0]), np.array([10.0, 10.0]), 0.0),
+            # 0 ** 0 = 1 for the first reward, 0 ** (10 / 1440) = 0 afterwards
+            (3.0, 0.0),
+            "with gamma = 0 only rewards[0] counts and the next state is worth nothing "
+            "(0.0 ** 0.0 is 1 in Python and numpy)",
+        ),
+        Case(
+            "one step of 30 minutes",
+            (np.array([2.0]), np.array([30.0]), 0.9),
+            (2.0, 0.9 ** (30.0 / day)),
+            "with a single step the return is that reward; the discount is gamma ** (30 / 1440)",
+        ),
+    ]
+
+
+def check_n_step_return(fn: Callable[..., Any]) -> CheckResult:
+    """Check ``fn(rewards, minutes, gamma)`` gives the per-day n-step return and discount.
+
+    Args:
+        fn: the learner's function; ``rewards`` ``(n,)`` and ``minutes`` ``(n,)`` (how long each
+            step took on the viewer's clock), ``gamma`` the discount per day; returns the pair
+            ``(R, discount)`` of floats.
+
+    Returns:
+        A :class:`CheckResult`, truthy when every case passed.
+    """
+    return run_checks("n_step_return", fn, _n_step_cases())

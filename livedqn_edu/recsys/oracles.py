@@ -5,8 +5,10 @@
   the best any myopic recommender could do.
 - :class:`LookaheadOracle` plans: for its best few candidates it simulates short futures on copies
   of the true world (Monte-Carlo rollouts) and shows the one with the best rollout value. It is
-  the practical upper bound of the course, and costly: ``top * n_rollouts * depth`` world steps
-  per real step (its :attr:`~LookaheadOracle.world_steps` counter reports the cost).
+  costly, ``top * n_rollouts * depth`` world steps per real step (its
+  :attr:`~LookaheadOracle.world_steps` counter reports the cost), and it only sees effects that
+  show within its rollouts: a few steps, far less than the day that fatigue lasts, so a learned
+  planner can beat it (``docs/live-room-planning.md``).
 - :class:`MyopicModel` is what a platform *can* build: a small Keras model of the immediate reward,
   trained on logged impressions, acting greedily. TensorFlow is imported only when it is built.
 

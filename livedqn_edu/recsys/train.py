@@ -226,6 +226,7 @@ def train_live_room(
     eval_viewers: int = 500,
     discount_minutes: float | None = DISCOUNT_MINUTES,
     n_step: int = N_STEP,
+    keep_best: bool = False,
     progress: bool = True,
 ) -> tuple[DQNAgent, History]:
     """Train a DQN recommender on ``n_viewers`` viewers stepping in parallel.
@@ -248,6 +249,10 @@ def train_live_room(
         n_step: steps summed into each stored transition (n-step returns; 1 = plain DQN).
             Longer returns carry a recommendation's later effects (fatigue, return visits) back
             to it in fewer target updates.
+        keep_best: with ``eval_every``, evaluate once more at the end and return the network of
+            the best evaluation (early stopping on held-out viewers; the history's
+            ``eval/kept_step`` says which). The evaluation viewers (seed :data:`EVAL_SEED`) are
+            never the benchmark's or the notebooks' evaluation seeds.
         progress: show a tqdm bar with the last weekly return and epsilon.
 
     Returns:
@@ -273,6 +278,7 @@ def train_live_room(
     buffer = ReplayBuffer(cfg.buffer_size, {k: v[0] for k, v in example.items()})
     nstep = _NStep(buffer, n_step, cfg.gamma)
     steps, episode, since_learn, train_s, next_eval = 0, 0, 0, 0.0, eval_every
+    best: tuple[float, int, list] = (-np.inf, 0, [])
     bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress)
     t0 = time.perf_counter()
     while steps < total_steps:
@@ -306,6 +312,8 @@ def train_live_room(
                 train_s += time.perf_counter() - t0
                 score = evaluate_live_room(agent, eval_viewers, EVAL_SEED, world.config)
                 _log(hist, "eval", steps, mean_return=score, train_seconds=train_s)
+                if keep_best and score > best[0]:
+                    best = (score, steps, agent.network.get_weights())
                 t0 = time.perf_counter()
         episode += 1
         _log(hist, "charts", steps, weekly_return=float(weekly.mean()), epsilon=eps)
@@ -313,6 +321,14 @@ def train_live_room(
             week_return=round(float(weekly.mean()), 2), eps=round(eps, 3), refresh=False
         )
     bar.close()
+    if keep_best and eval_every:
+        score = evaluate_live_room(agent, eval_viewers, EVAL_SEED, world.config)
+        _log(hist, "eval", steps, mean_return=score, train_seconds=train_s)
+        if score < best[0]:  # an earlier evaluated network did better: keep that one
+            agent.network.set_weights(best[2])
+            agent.target_network.set_weights(best[2])
+            agent.refresh()
+        hist["eval/kept_step"] = [float(best[1] if score < best[0] else steps)]
     return agent, dict(hist)
 
 

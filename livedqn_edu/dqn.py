@@ -411,7 +411,13 @@ class DQNAgent:
         if batch.elapsed is None:  # one step per transition: the usual per-step discount
             discount = np.full(rewards.shape, self.config.gamma, dtype=np.float32)
         else:  # a semi-MDP: each transition is discounted by its duration
-            discount = np.float32(self.config.gamma) ** np.asarray(batch.elapsed, np.float32)
+            elapsed = np.asarray(batch.elapsed, np.float32)
+            if elapsed.shape != rewards.shape or not np.all(np.isfinite(elapsed) & (elapsed >= 0)):
+                raise ValueError(
+                    f"batch.elapsed must hold one finite duration >= 0 per transition (shape "
+                    f"{rewards.shape}), got shape {elapsed.shape}; leave it None for one step each"
+                )
+            discount = np.float32(self.config.gamma) ** elapsed
         loss, q_mean, norm = self._learn_fn(
             obs,
             actions,

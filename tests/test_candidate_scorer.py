@@ -126,7 +126,8 @@ def test_learn_bootstraps_only_from_valid_slots_and_stays_finite(double_dqn: boo
     assert all(np.all(np.isfinite(w)) for w in agent.network.get_weights())
     # many fused steps later, still finite
     stacked = Batch(*(
-        {k: np.stack([v[k]] * 8) for k in v} if isinstance(v, dict) else np.stack([v] * 8)
+        {k: np.stack([v[k]] * 8) for k in v} if isinstance(v, dict)
+        else None if v is None else np.stack([v] * 8)
         for v in batch
     ))  # fmt: skip
     assert np.isfinite(agent.learn(stacked)["td_loss"])

@@ -137,6 +137,10 @@ def test_elapsed_time_discounts_by_gamma_to_its_power() -> None:
     np.testing.assert_allclose(weights[0], weights[1], rtol=1e-5)
     assert stats[0]["td_loss"] == pytest.approx(stats[1]["td_loss"], rel=1e-5)
     assert not np.allclose(weights[0], weights[2])  # elapsed really changed the target
+    agent = DQNAgent(mlp_q_network(4, 2, (8,), seed=0), DQNConfig())
+    for bad in (np.full_like(batch.rewards, np.nan), -(batch.rewards**2) - 1, np.ones(3)):
+        with pytest.raises(ValueError, match="batch.elapsed must hold one finite duration"):
+            agent.learn(batch._replace(elapsed=bad))
 
 
 def _dict_agent(double: bool = False) -> DQNAgent:

@@ -244,7 +244,8 @@ def train_live_room(
         eval_viewers: viewers per evaluation (seed :data:`EVAL_SEED`).
         discount_minutes: ``None`` discounts per recommendation; a number of minutes discounts
             by ``gamma`` per that much time on the viewer's clock (a semi-MDP: a recommendation
-            whose effect shows tomorrow is discounted by a day, not by 15 recommendations).
+            whose effect shows tomorrow is discounted by a day, not by a session's ~17
+            recommendations).
             :data:`DISCOUNT_MINUTES` (a day) is the shipped recommender's choice.
         n_step: steps summed into each stored transition (n-step returns; 1 = plain DQN).
             Longer returns carry a recommendation's later effects (fatigue, return visits) back
@@ -295,9 +296,11 @@ def train_live_room(
             clock = world.t.copy()
             rewards, _ = world.step(actions)
             next_obs = agent_observation(world.observe())
+            # a step always takes some time (1e-9 periods at least, even with skip_minutes = 0),
+            # so that gamma = 0 stays myopic: 0 ** elapsed is 0 only for elapsed > 0
             elapsed = (
                 np.ones(n_viewers) if discount_minutes is None
-                else (world.t - clock) / discount_minutes
+                else np.maximum((world.t - clock) / discount_minutes, 1e-9)
             )  # fmt: skip
             nstep.add(obs, actions, rewards, next_obs, world.done, active, elapsed)
             weekly += rewards

@@ -64,7 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/live_room.py
 	$(BIN)/python benchmarks/recommender.py --seeds 0 1 2
 
-# the recommender's multi-seed training targets (5 seeds x 2 agents, two at a time: ~20 min)
+# the recommender's multi-seed training targets (5 seeds x 2 agents, two at a time: ~16 min)
 bench-dqn-recommender: $(STAMP)
 	$(BIN)/python benchmarks/recommender_dqn.py --train-seeds 0 1 2 3 4 --seeds 0 1 2 --jobs 2
 

@@ -18,11 +18,13 @@ Three exercises:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
+from livedqn_edu.exercises._strict import numbers_close
 
 __all__ = ["check_mask_scores", "check_n_step_return", "check_recommender_targets"]
 
@@ -113,7 +115,7 @@ def _target_cases() -> list[Case]:
     next_q = np.array([[3.0, 100.0, 1.0], [50.0, -2.0, 4.0]])
     next_mask = np.array([[_T, _F, _T], [_F, _T, _T]])
     live = np.array([0.0, 0.0])
-    return [
+    cases = [
         Case(
             "gamma 0.9, empty slots hold large values that must be ignored",
             (r, next_q, next_mask, live, 0.9),
@@ -144,7 +146,23 @@ def _target_cases() -> list[Case]:
             "the max over an empty set is -inf; use 0 for a row with no valid slot "
             "(np.where(np.isfinite(best), best, 0.0)), or the target becomes -inf",
         ),
+        Case(
+            "every valid next Q-value is negative (an empty slot scored 0 would win the max)",
+            (
+                np.array([1.0, 0.5]),
+                np.array([[-3.0, 9.0, -1.0], [-2.0, -5.0, 4.0]]),
+                np.array([[_T, _F, _T], [_T, _T, _F]]),
+                live,
+                0.9,
+            ),
+            # viewer 0: 1 + 0.9 * max(-3, -1) = 0.1; viewer 1: 0.5 + 0.9 * max(-2, -5) = -1.3
+            np.array([0.1, -1.3]),
+            "an empty slot must count as -inf in the max, not 0: with negative Q-values a 0 "
+            "would be taken (np.where(next_mask, next_q, -np.inf))",
+        ),
     ]
+    # real numbers only: an object that equals everything (unittest.mock.ANY) is no answer
+    return [replace(c, compare=numbers_close(c.atol)) for c in cases]
 
 
 def check_recommender_targets(fn: Callable[..., Any]) -> CheckResult:

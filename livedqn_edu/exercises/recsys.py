@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
+from livedqn_edu.exercises._strict import numbers_close
 
 __all__ = ["check_followed_first", "check_hit_rate", "check_ips"]
 
@@ -102,6 +103,7 @@ def check_hit_rate(func: Callable[..., Any]) -> CheckResult:
                 # ranks: 0, 1 (0.3 < 0.8), 2 (0.4 < 0.6, 0.7) -> 1 hit out of 3
                 1 / 3,
                 "a hit at k = 1 means the clicked room has the highest score of its row",
+                compare=numbers_close(),
             ),
             Case(
                 "k = 2, every room live",
@@ -110,6 +112,7 @@ def check_hit_rate(func: Callable[..., Any]) -> CheckResult:
                 2 / 3,
                 "count a hit when fewer than k rooms score higher than the clicked one "
                 "(rank < k, ranks start at 0)",
+                compare=numbers_close(),
             ),
             Case(
                 "k = 2, row 3's best room is offline",
@@ -117,6 +120,21 @@ def check_hit_rate(func: Callable[..., Any]) -> CheckResult:
                 # row 3: 0.7 is masked, so only 0.6 ranks above 0.4 -> rank 1, a hit
                 1.0,
                 "rank only the rooms live at that moment: ignore masked candidates",
+                compare=numbers_close(),
+            ),
+            Case(
+                "k = 1, negative scores, an offline room between them",
+                (
+                    B([[-0.5, -0.2, -0.9], [-1.0, -2.0, -3.0]]),
+                    B([0, 1]),
+                    B([[True, False, True], [True, True, True]]),
+                    1,
+                ),
+                # row 1: -0.2 is offline, -0.5 beats -0.9 -> rank 0, a hit; row 2: rank 1
+                0.5,
+                "an offline room must rank below every live one (score -inf), not score 0: "
+                "with negative scores a 0 would outrank the clicked room",
+                compare=numbers_close(),
             ),
         ],
     )

@@ -108,9 +108,11 @@ def resample_counts(n: int, n_resamples: int, rng: RngLike = 0) -> np.ndarray:
     """
     if n < 1 or n_resamples < 1:
         raise ValueError(f"n and n_resamples must be >= 1, got {n} and {n_resamples}")
-    draws = _rng(rng).integers(0, n, size=(n_resamples, n))
-    flat = draws + n * np.arange(n_resamples)[:, None]
-    return np.bincount(flat.ravel(), minlength=n * n_resamples).reshape(n_resamples, n) * 1.0
+    dtype = np.int32 if n * n_resamples < 2**31 else np.int64
+    flat = _rng(rng).integers(0, n, size=(n_resamples, n), dtype=dtype)
+    flat += (n * np.arange(n_resamples, dtype=dtype))[:, None]  # row b counts in [b n, b n + n)
+    counts = np.bincount(flat.ravel(), minlength=n * n_resamples)
+    return counts.reshape(n_resamples, n).astype(np.float64)
 
 
 def _corrected(x: np.ndarray, seed_correction: bool) -> np.ndarray:
@@ -133,7 +135,7 @@ def bootstrap_replicates(
 
     Each replicate draws the viewers once (shared by all policies and seeds) and, per policy,
     its seeds (a one-seed policy keeps its seed). The replicate mean of a policy is
-    ``seed_counts @ x @ viewer_counts / (S * V)``: no Python loop over replicates.
+    ``seed_counts . (x @ viewer_counts) / (S * V)``: no Python loop over replicates.
 
     Args:
         scores: policy name -> ``(seeds, viewers)`` or ``(viewers,)`` values, the same viewers
@@ -173,8 +175,8 @@ def bootstrap_replicates(
             seed_counts = np.ones((n_resamples, 1))
         else:
             seed_counts = shared[s] if shared_seeds else resample_counts(s, n_resamples, gen)
-        per_viewer = seed_counts @ _corrected(x, seed_correction)  # (B, V)
-        out[name] = np.einsum("bv,bv->b", per_viewer, viewer_counts) / (s * n_viewers)
+        per_seed = _corrected(x, seed_correction) @ viewer_counts.T  # (S, B), one matmul
+        out[name] = np.einsum("bs,sb->b", seed_counts, per_seed) / (s * n_viewers)
     return out
 
 

@@ -34,17 +34,21 @@ def test_one_seed_two_viewers_gives_the_three_possible_means() -> None:
 def test_seed_stage_with_and_without_the_small_sample_correction() -> None:
     # two seeds, flat over viewers: seed 0 scores 0, seed 1 scores 2
     x = np.array([[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]])
-    raw = bootstrap_replicates({"p": x}, 2000, seed_correction=False, rng=0)["p"]
+    raw = bootstrap_replicates({"p": x}, 2000, seed_correction="none", rng=0)["p"]
     np.testing.assert_allclose(np.unique(raw), [0.0, 1.0, 2.0])
     # corrected: deviations +-1 from the centre 1 scaled by sqrt(2 / 1) -> 1 -+ sqrt(2)
-    fixed = bootstrap_replicates({"p": x}, 2000, seed_correction=True, rng=0)["p"]
+    fixed = bootstrap_replicates({"p": x}, 2000, seed_correction="variance", rng=0)["p"]
     np.testing.assert_allclose(np.unique(fixed), [1 - np.sqrt(2), 1.0, 1 + np.sqrt(2)])
+    # "t" at level 0.95 also scales by t(0.975, 1 df) / z(0.975) = 12.7062 / 1.95996
+    t = bootstrap_replicates({"p": x}, 2000, seed_correction="t", level=0.95, rng=0)["p"]
+    c = np.sqrt(2) * 12.706205 / 1.959964
+    np.testing.assert_allclose(np.unique(t), [1 - c, 1.0, 1 + c], rtol=1e-6)
 
 
 def test_replicates_match_explicit_index_resampling() -> None:
     rng = np.random.default_rng(5)
     x = rng.normal(size=(3, 6))
-    reps = bootstrap_replicates({"p": x}, 200, seed_correction=False, rng=11)["p"]
+    reps = bootstrap_replicates({"p": x}, 200, seed_correction="none", rng=11)["p"]
     # the same draws by hand: viewer counts first (one draw), then the seeds of the policy
     gen = np.random.default_rng(11)
     v_idx = gen.integers(0, 6, size=(200, 6))
@@ -125,7 +129,7 @@ def test_paired_interval_is_much_narrower_than_unpaired_with_common_viewers() ->
     ra = bootstrap_replicates({"a": a}, 1000, rng=1)["a"]
     rb = bootstrap_replicates({"b": b}, 1000, rng=2)["b"]
     u_low, u_high = np.quantile(ra - rb, [0.025, 0.975])
-    assert (u_high - u_low) > 4.0 * (high - low)
+    assert (u_high - u_low) > 3.0 * (high - low)
 
 
 def test_shared_seeds_pair_seed_i_with_seed_i() -> None:
@@ -186,6 +190,8 @@ def test_other_bad_arguments() -> None:
         bootstrap_replicates({"a": x, "b": np.zeros((3, 10))}, 100, shared_seeds=True)
     with pytest.raises(ValueError, match="level must be in"):
         mean_interval(x, level=95)
+    with pytest.raises(ValueError, match="seed_correction must be one of"):
+        mean_interval(x, seed_correction=True)
     with pytest.raises(ValueError, match="n_resamples must be >= 100"):
         bootstrap_replicates({"a": x}, 10)
     with pytest.raises(TypeError, match="non-empty dict"):

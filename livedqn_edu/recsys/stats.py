@@ -17,11 +17,15 @@ then ONE draw of viewers with replacement that every seed and every policy uses,
 pairing. A difference of two policies' replicates is then a replicate of the paired difference,
 whose interval is far narrower than either mean's because the viewer-to-viewer variation cancels.
 
-Small seed counts: the plain bootstrap of ``S`` values has variance ``(S - 1) / S`` of the
-right one (0.8 with 5 seeds); ``seed_correction=True`` (the default) rescales each seed's
-deviation from the seed mean by ``sqrt(S / (S - 1))`` before resampling, which removes that bias.
-With 5 seeds a percentile interval still under-covers when the seed variance dominates (normal
-quantiles instead of Student's t with 4 degrees of freedom): use more seeds when it matters.
+Few seeds: the plain bootstrap of ``S`` values has ``(S - 1) / S`` of the right variance (0.8
+with 5 seeds), and even with the right variance its normal-like quantiles are too narrow for a
+mean of 5 values (Student's t with 4 degrees of freedom: 2.78 instead of 1.96). Before
+resampling, ``seed_correction`` rescales each seed's deviation from the seed mean (per viewer):
+``"variance"`` by ``sqrt(S / (S - 1))``; ``"t"`` (the default) also by ``t_{S-1} / z`` at the
+interval's level, so that when the seed variance dominates the interval becomes the t-interval
+of the seed means, and when the viewers dominate it errs a little on the wide side. Measured
+coverage of 95% intervals, 5-10 seeds x 300 viewers (``benchmarks/results/stats_coverage.md``):
+pooled i.i.d. 0.23-0.65; two-stage with ``"t"`` 0.94-0.98, with ``"none"`` 0.85-0.95.
 
 When no policy involved has more than one seed the bootstrap has one level, and
 :func:`scipy.stats.bootstrap` (``paired=True`` for a difference) does it.
@@ -45,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CORRECTIONS",
     "as_scores",
     "resample_counts",
     "bootstrap_replicates",
@@ -115,20 +120,33 @@ def resample_counts(n: int, n_resamples: int, rng: RngLike = 0) -> np.ndarray:
     return counts.reshape(n_resamples, n).astype(np.float64)
 
 
-def _corrected(x: np.ndarray, seed_correction: bool) -> np.ndarray:
-    """Seeds' deviations from their mean scaled by ``sqrt(S / (S - 1))`` (unbiased variance)."""
+CORRECTIONS = ("t", "variance", "none")
+"""The ways :func:`bootstrap_replicates` can rescale seed deviations for few seeds."""
+
+
+def _corrected(x: np.ndarray, seed_correction: str, level: float) -> np.ndarray:
+    """Seeds' deviations from their per-viewer mean rescaled for few seeds (module notes)."""
+    if seed_correction not in CORRECTIONS:
+        raise ValueError(f"seed_correction must be one of {CORRECTIONS}, got {seed_correction!r}")
     s = x.shape[0]
-    if not seed_correction or s < 2:
+    if seed_correction == "none" or s < 2:
         return x
+    factor = np.sqrt(s / (s - 1.0))
+    if seed_correction == "t":
+        from scipy import stats
+
+        q = (1.0 + level) / 2.0
+        factor *= stats.t.ppf(q, s - 1) / stats.norm.ppf(q)
     centre = x.mean(axis=0, keepdims=True)
-    return centre + np.sqrt(s / (s - 1.0)) * (x - centre)
+    return centre + factor * (x - centre)
 
 
 def bootstrap_replicates(
     scores: Mapping[str, Any],
     n_resamples: int = 2_000,
     shared_seeds: bool = False,
-    seed_correction: bool = True,
+    seed_correction: str = "t",
+    level: float = 0.95,
     rng: RngLike = 0,
 ) -> dict[str, np.ndarray]:
     """Two-stage bootstrap replicates of every policy's mean, paired by viewer.
@@ -144,7 +162,9 @@ def bootstrap_replicates(
         shared_seeds: True when seed ``i`` of every policy shares its randomness (same data
             split, same simulator stream): then one seed draw serves all multi-seed policies,
             which must have the same number of seeds. False: each policy's seeds independently.
-        seed_correction: rescale seed deviations by ``sqrt(S / (S - 1))`` (see module notes).
+        seed_correction: ``"t"``, ``"variance"`` or ``"none"``: how seed deviations are
+            rescaled before resampling when a policy has several seeds (see module notes).
+        level: the level of the intervals the replicates are for (used by ``"t"``).
         rng: seed or generator of the resampling.
 
     Returns:
@@ -175,7 +195,7 @@ def bootstrap_replicates(
             seed_counts = np.ones((n_resamples, 1))
         else:
             seed_counts = shared[s] if shared_seeds else resample_counts(s, n_resamples, gen)
-        per_seed = _corrected(x, seed_correction) @ viewer_counts.T  # (S, B), one matmul
+        per_seed = _corrected(x, seed_correction, _level(level)) @ viewer_counts.T  # (S, B)
         out[name] = np.einsum("bs,sb->b", seed_counts, per_seed) / (s * n_viewers)
     return out
 
@@ -221,7 +241,7 @@ def mean_interval(
     n_resamples: int = 2_000,
     level: float = 0.95,
     method: str = "percentile",
-    seed_correction: bool = True,
+    seed_correction: str = "t",
     rng: RngLike = 0,
 ) -> tuple[float, float, float]:
     """One policy's mean value and its bootstrap interval (seeds, then viewers).
@@ -242,7 +262,7 @@ def mean_interval(
     if x.shape[0] == 1:
         return (float(x.mean()), *_scipy_interval((x[0],), n_resamples, level, method, rng))
     _two_stage_method(method)
-    reps = bootstrap_replicates({"x": x}, n_resamples, seed_correction=seed_correction, rng=rng)
+    reps = bootstrap_replicates({"x": x}, n_resamples, False, seed_correction, level, rng)
     return (float(x.mean()), *_percentile(reps["x"], level))
 
 
@@ -261,7 +281,7 @@ def paired_difference(
     level: float = 0.95,
     shared_seeds: bool = False,
     method: str = "percentile",
-    seed_correction: bool = True,
+    seed_correction: str = "t",
     rng: RngLike = 0,
 ) -> tuple[float, float, float]:
     """Mean of ``a - b`` over the same viewers, with its paired bootstrap interval.
@@ -284,7 +304,7 @@ def paired_difference(
     if xs["a"].shape[0] == xs["b"].shape[0] == 1:
         return (diff, *_scipy_interval((xs["a"][0], xs["b"][0]), n_resamples, level, method, rng))
     _two_stage_method(method)
-    reps = bootstrap_replicates(xs, n_resamples, shared_seeds, seed_correction, rng)
+    reps = bootstrap_replicates(xs, n_resamples, shared_seeds, seed_correction, level, rng)
     return (diff, *_percentile(reps["a"] - reps["b"], level))
 
 
@@ -294,7 +314,7 @@ def compare_policies(
     n_resamples: int = 2_000,
     level: float = 0.95,
     shared_seeds: bool = False,
-    seed_correction: bool = True,
+    seed_correction: str = "t",
     value_name: str = "return",
     rng: RngLike = 0,
 ) -> pd.DataFrame:
@@ -322,7 +342,7 @@ def compare_policies(
     xs = _check_all(scores)
     if reference not in xs:
         raise ValueError(f"reference must be one of the policies {list(xs)}, got {reference!r}")
-    reps = bootstrap_replicates(xs, n_resamples, shared_seeds, seed_correction, rng)
+    reps = bootstrap_replicates(xs, n_resamples, shared_seeds, seed_correction, level, rng)
     rows = []
     for name, x in xs.items():
         d = reps[name] - reps[reference]

@@ -81,5 +81,5 @@ def test_check_hit_rate_rejects_offline_rooms_scored_zero_and_any(capsys) -> Non
     from unittest.mock import ANY
 
     assert not check_hit_rate(_hit_rate_zero_fill)
-    assert "not score 0" in capsys.readouterr().out
+    assert "-inf, not 0" in capsys.readouterr().out
     assert not check_hit_rate(lambda *args: ANY)

@@ -155,3 +155,21 @@ def test_n_step_checker_accepts_the_answer_and_the_training_code() -> None:
 def test_n_step_checker_rejects_mistakes(wrong, capsys) -> None:
     assert not check_n_step_return(wrong)
     assert "[FAIL] n_step_return" in capsys.readouterr().out
+
+
+# --- the masked-slots-as-zero bug and objects that equal everything ---------------------------
+def _targets_zero(rewards, next_q, next_mask, terminated, gamma):
+    # plausible mistake (lesson 08 warns about it): empty slots filled with 0 before the max
+    return rewards + gamma * (1.0 - terminated) * np.where(next_mask, next_q, 0.0).max(axis=1)
+
+
+def test_targets_checker_rejects_empty_slots_scored_zero(capsys) -> None:
+    assert not check_recommender_targets(_targets_zero)
+    out = capsys.readouterr().out
+    assert "valid values are negative" in out and "not 0" in out
+
+
+def test_targets_checker_rejects_an_object_equal_to_everything() -> None:
+    from unittest.mock import ANY
+
+    assert not check_recommender_targets(lambda *args: ANY)

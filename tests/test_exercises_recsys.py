@@ -70,3 +70,16 @@ def test_check_ips() -> None:
     assert not check_ips(_snips_instead)
     assert not check_ips(_inverted_weights)
     assert check_ips(ips)
+
+
+def _hit_rate_zero_fill(scores, target, mask, k):
+    # plausible mistake: offline rooms scored 0 instead of -inf
+    return hit_rate_at_k(np.where(mask, scores, 0.0), target, None, k)
+
+
+def test_check_hit_rate_rejects_offline_rooms_scored_zero_and_any(capsys) -> None:
+    from unittest.mock import ANY
+
+    assert not check_hit_rate(_hit_rate_zero_fill)
+    assert "-inf, not 0" in capsys.readouterr().out
+    assert not check_hit_rate(lambda *args: ANY)

@@ -11,8 +11,10 @@ __all__ = ["Case", "CheckResult", "run_checks", "show_source"]
 # per-lesson checkers are imported below (one line per module, e.g. `from .tabular import *`)
 from livedqn_edu.exercises.approx import *  # noqa: F403
 from livedqn_edu.exercises.article import *  # noqa: F403
+from livedqn_edu.exercises.baselines import *  # noqa: F403
 from livedqn_edu.exercises.dqn import *  # noqa: F403
 from livedqn_edu.exercises.live_room import *  # noqa: F403
+from livedqn_edu.exercises.offline import *  # noqa: F403
 from livedqn_edu.exercises.recommender import *  # noqa: F403
 from livedqn_edu.exercises.recsys import *  # noqa: F403
 from livedqn_edu.exercises.tabular import *  # noqa: F403

@@ -11,11 +11,13 @@ The package's tested versions are :class:`livedqn_edu.recsys.policies.FollowedFi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
+from livedqn_edu.exercises._strict import numbers_close
 
 __all__ = ["check_followed_first", "check_hit_rate", "check_ips"]
 
@@ -92,34 +94,34 @@ def check_hit_rate(func: Callable[..., Any]) -> CheckResult:
     target = B([0, 2, 0])
     mask = B([[True, True, True], [True, True, True], [True, True, False]])
     full = np.ones((3, 3), dtype=bool)
-    return run_checks(
-        "check_hit_rate",
-        func,
-        [
-            Case(
-                "k = 1, every room live",
-                (scores, target, full, 1),
-                # ranks: 0, 1 (0.3 < 0.8), 2 (0.4 < 0.6, 0.7) -> 1 hit out of 3
-                1 / 3,
-                "a hit at k = 1 means the clicked room has the highest score of its row",
-            ),
-            Case(
-                "k = 2, every room live",
-                (scores, target, full, 2),
-                # ranks 0, 1, 2 -> 2 hits in the top 2
-                2 / 3,
-                "count a hit when fewer than k rooms score higher than the clicked one "
-                "(rank < k, ranks start at 0)",
-            ),
-            Case(
-                "k = 2, row 3's best room is offline",
-                (scores, target, mask, 2),
-                # row 3: 0.7 is masked, so only 0.6 ranks above 0.4 -> rank 1, a hit
-                1.0,
-                "rank only the rooms live at that moment: ignore masked candidates",
-            ),
-        ],
-    )
+    cases = [
+        Case(
+            "k = 1, every room live",
+            (scores, target, full, 1),
+            # ranks: 0, 1 (0.3 < 0.8), 2 (0.4 < 0.6, 0.7) -> 1 hit out of 3
+            1 / 3,
+            "a hit at k = 1 means the clicked room has the highest score of its row",
+        ),
+        Case(
+            "k = 2, every room live",
+            (scores, target, full, 2),
+            # ranks 0, 1, 2 -> 2 hits in the top 2
+            2 / 3,
+            "count a hit when fewer than k rooms score higher than the clicked one "
+            "(rank < k, ranks start at 0)",
+        ),
+        Case(
+            "k = 2, every score negative, row 3's best room is offline",
+            (scores - 1.0, target, mask, 2),
+            # row 3: -0.3 is masked, so only -0.4 ranks above -0.6 -> rank 1, a hit (an
+            # offline room scored 0 would rank above it too: rank 2, a miss)
+            1.0,
+            "rank only the rooms live at that moment: a masked candidate counts as -inf, "
+            "not 0 (with negative scores a 0 would outrank the clicked room)",
+        ),
+    ]
+    # real numbers only: an object that equals everything (unittest.mock.ANY) is no answer
+    return run_checks("check_hit_rate", func, [replace(c, compare=numbers_close()) for c in cases])
 
 
 def check_ips(func: Callable[..., Any]) -> CheckResult:

@@ -149,7 +149,9 @@ def _run_one(
     )  # fmt: skip
     seconds = perf_counter() - start
     bias = q_overestimation(eval_env, agent)
+    limit = eval_env.spec.max_episode_steps  # 500 for CartPole-v1
     return {
+        "time_limits": int(sum(n >= limit for n in hist.get("charts/episode_length", []))),
         "eval_steps": [int(s) for s in hist["eval/step"]],
         "eval_returns": [round(float(r), 2) for r in hist["eval/mean_return"]],
         "q_estimate": round(bias["q_estimate"], 3),
@@ -178,9 +180,10 @@ def run_ablation(
 
     Returns:
         ``{"settings": {...}, "runs": {variant name: {str(seed): run}}}`` where a run holds
-        ``eval_steps``, ``eval_returns``, ``q_estimate`` and ``mc_return`` (mean over the first
-        40 states of 5 greedy episodes after training, see
-        :func:`~livedqn_edu.experiments.q_overestimation`) and ``seconds``.
+        ``time_limits`` (training episodes that reached the 500-step limit), ``eval_steps``,
+        ``eval_returns``, ``q_estimate`` and ``mc_return`` (mean over the first 40 states of 5
+        greedy episodes after training, see :func:`~livedqn_edu.experiments.q_overestimation`)
+        and ``seconds``.
     """
     if not variants or not seeds:
         raise ValueError("run_ablation needs at least one variant and one seed")
@@ -252,8 +255,9 @@ def ablation_table(result: Mapping[str, Any], target: float = 475.0) -> pd.DataF
 
     Columns: ``kind``; ``auc mean`` and ``auc sd`` (per seed, the mean evaluation return over
     the run, then mean and sd over seeds); ``final mean`` (last evaluation); ``solved`` (seeds
-    whose evaluation reached ``target`` at least once, "k/n"); ``Q - G`` (mean over seeds of the
-    final Q-estimate minus the discounted Monte-Carlo return of the same states);
+    whose evaluation reached ``target`` at least once, "k/n"); ``time limits`` (training
+    episodes cut at 500 steps, summed over seeds); ``Q - G`` (mean over seeds of the final
+    Q-estimate minus the discounted Monte-Carlo return of the same states);
     ``auc diff``, ``diff low``, ``diff high`` (paired difference of auc with the first variant,
     95% t interval; NaN for the reference itself).
     """
@@ -273,6 +277,7 @@ def ablation_table(result: Mapping[str, Any], target: float = 475.0) -> pd.DataF
                 "auc sd": float(np.std(auc[n], ddof=1)) if len(seeds) > 1 else float("nan"),
                 "final mean": float(np.mean([r["eval_returns"][-1] for r in per])),
                 "solved": f"{sum(max(r['eval_returns']) >= target for r in per)}/{len(per)}",
+                "time limits": int(sum(r.get("time_limits", 0) for r in per)),
                 "Q - G": float(np.mean([r["q_estimate"] - r["mc_return"] for r in per])),
                 "auc diff": diff["mean"] if diff else float("nan"),
                 "diff low": diff["low"] if diff else float("nan"),

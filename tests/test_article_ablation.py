@@ -84,7 +84,7 @@ def fake_result() -> dict:
     }
 
     def run(returns: list[float]) -> dict:
-        return {"eval_returns": returns, "q_estimate": 50.0, "mc_return": 40.0}
+        return {"eval_returns": returns, "q_estimate": 50.0, "mc_return": 40.0, "time_limits": 2}
 
     variants = {"package agent": {"kind": "reference"}, "merged done": {"kind": "bug"}}
     return {
@@ -102,6 +102,7 @@ def test_ablation_table_by_hand() -> None:
     assert ref["final mean"] == pytest.approx((300 + 200 + 500) / 3)
     assert (ref["solved"], bug["solved"]) == ("1/3", "0/3")  # only seed 2 reaches 475
     assert bug["Q - G"] == pytest.approx(10.0)
+    assert bug["time limits"] == 6  # 2 per seed
     # paired differences -100, -50, -50: mean -66.7, sd 28.87, half 4.303 * 28.87 / sqrt(3)
     assert bug["auc diff"] == pytest.approx(-200 / 3)
     assert bug["diff high"] - bug["auc diff"] == pytest.approx(4.303 * 28.8675 / 3**0.5, abs=1e-2)
@@ -116,6 +117,7 @@ def test_tiny_run_has_every_variant_and_seed() -> None:
         assert list(per_seed) == ["0", "1"]
         for run in per_seed.values():
             assert run["eval_steps"] == [300, 600] and len(run["eval_returns"]) == 2
+            assert run["time_limits"] == 0  # random play never lasts 500 steps
             assert np.isfinite(run["q_estimate"]) and run["mc_return"] > 0
     # the same seed gives the same run until the first time limit (none in 600 random steps)
     assert (

@@ -52,6 +52,7 @@ __all__ = [
     "Variant",
     "VARIANTS",
     "ablation_table",
+    "dumps",
     "load_ablation",
     "paired_difference",
     "run_ablation",
@@ -206,6 +207,7 @@ def run_ablation(
         "eval_every": eval_every,
         "eval_episodes": eval_episodes,
         "variants": {v.name: _describe(v) for v in variants},
+        "order": [v.name for v in variants],
         "versions": _versions(),
         "date": date.today().isoformat(),
     }
@@ -258,21 +260,25 @@ def ablation_table(result: Mapping[str, Any], target: float = 475.0) -> pd.DataF
     whose evaluation reached ``target`` at least once, "k/n"); ``time limits`` (training
     episodes cut at 500 steps, summed over seeds); ``Q - G`` (mean over seeds of the final
     Q-estimate minus the discounted Monte-Carlo return of the same states);
-    ``auc diff``, ``diff low``, ``diff high`` (paired difference of auc with the first variant,
-    95% t interval; NaN for the reference itself).
+    ``auc diff``, ``diff low``, ``diff high`` (paired difference of auc with the variant of
+    kind ``reference``, 95% t interval; NaN for the reference itself). Rows follow
+    ``settings["order"]``, the order in which the variants ran.
     """
-    runs = result["runs"]
+    runs, kinds = result["runs"], result["settings"]["variants"]
     seeds = [str(s) for s in result["settings"]["seeds"]]
-    names = list(runs)
+    names = list(result["settings"].get("order", runs))
+    reference = next((n for n in names if kinds[n]["kind"] == "reference"), None)
+    if reference is None:
+        raise ValueError(f"no variant of kind 'reference' among {names}")
     auc = {n: [float(np.mean(runs[n][s]["eval_returns"])) for s in seeds] for n in names}
     rows = []
     for n in names:
         per = [runs[n][s] for s in seeds]
-        diff = paired_difference(auc[n], auc[names[0]]) if n != names[0] else None
+        diff = paired_difference(auc[n], auc[reference]) if n != reference else None
         rows.append(
             {
                 "variant": n,
-                "kind": result["settings"]["variants"][n]["kind"],
+                "kind": kinds[n]["kind"],
                 "auc mean": float(np.mean(auc[n])),
                 "auc sd": float(np.std(auc[n], ddof=1)) if len(seeds) > 1 else float("nan"),
                 "final mean": float(np.mean([r["eval_returns"][-1] for r in per])),
@@ -285,6 +291,11 @@ def ablation_table(result: Mapping[str, Any], target: float = 475.0) -> pd.DataF
             }
         )
     return pd.DataFrame(rows).set_index("variant")
+
+
+def dumps(result: Mapping[str, Any]) -> str:
+    """The JSON text of a result: keys sorted (the row order is ``settings["order"]``)."""
+    return json.dumps(result, indent=1, sort_keys=True) + "\n"
 
 
 def load_ablation(path: str | Path | None = None, verify: bool = True) -> dict[str, Any]:
@@ -335,7 +346,7 @@ def _main(argv: Sequence[str] | None = None) -> None:
         from livedqn_edu import manifest  # noqa: PLC0415
 
         out = manifest.data_dir() / ABLATION_FILE
-        out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        out.write_text(dumps(result), encoding="utf-8")
         manifest.record(out, command="python -m livedqn_edu.article_ablation --write")
         print(f"wrote {out}")
 

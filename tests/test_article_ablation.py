@@ -107,12 +107,20 @@ def test_ablation_table_by_hand() -> None:
     assert bug["auc diff"] == pytest.approx(-200 / 3)
     assert bug["diff high"] - bug["auc diff"] == pytest.approx(4.303 * 28.8675 / 3**0.5, abs=1e-2)
     assert np.isnan(ref["auc diff"])
+    # the rows follow settings["order"]; the reference is found by its kind, wherever it is
+    result = fake_result()
+    result["settings"]["order"] = ["merged done", "package agent"]
+    assert list(ablation_table(result).index) == ["merged done", "package agent"]
+    assert ablation_table(result).loc["merged done", "auc diff"] == pytest.approx(-200 / 3)
+    result["settings"]["variants"]["package agent"]["kind"] = "choice"
+    with pytest.raises(ValueError, match="reference"):
+        ablation_table(result)
 
 
 def test_tiny_run_has_every_variant_and_seed() -> None:
     chosen = [VARIANTS[0], VARIANTS[1]]
     out = run_ablation(chosen, seeds=(0, 1), total_steps=600, eval_every=300, eval_episodes=1)
-    assert list(out["runs"]) == ["package agent", "merged done"]
+    assert list(out["runs"]) == out["settings"]["order"] == ["package agent", "merged done"]
     for per_seed in out["runs"].values():
         assert list(per_seed) == ["0", "1"]
         for run in per_seed.values():
@@ -134,7 +142,8 @@ def test_shipped_result_is_verified_against_the_manifest(
 ) -> None:
     shipped = load_ablation()
     assert len(shipped["settings"]["seeds"]) >= 3
-    assert list(shipped["runs"]) == [v.name for v in VARIANTS]
+    assert shipped["settings"]["order"] == [v.name for v in VARIANTS]
+    assert set(shipped["runs"]) == set(shipped["settings"]["order"])
     table = ablation_table(shipped)
     assert list(table.index) == [v.name for v in VARIANTS]
     # a copy of data/ whose ablation file was edited fails the check

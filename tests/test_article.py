@@ -225,3 +225,9 @@ def test_measure_speed_starts_after_the_first_training_call(spied: list[Spy]) ->
     assert out["median_step_seconds"] > 0
     with pytest.raises(ValueError, match="positive"):
         measure_speed(seconds=0)
+
+
+def test_measure_speed_with_a_time_budget_as_the_benchmark_calls_it(spied: list[Spy]) -> None:
+    out = measure_speed(0.05, 0)  # benchmarks/cartpole.py: measure_speed(seconds, seed)
+    assert out["env_steps"] >= 1 and out["seconds"] >= 0.05
+    assert out["updates"] == 32 * out["training_calls"]

@@ -337,11 +337,12 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--steps", type=int, default=TOTAL_STEPS)
     args = parser.parse_args(argv)
+    if args.write and (args.seeds != list(SEEDS) or args.steps != TOTAL_STEPS):
+        raise SystemExit(
+            "--write only with the default --seeds and --steps: it keeps the stored result"
+        )
     result = run_ablation(seeds=args.seeds, total_steps=args.steps)
     print(ablation_table(result).round(1).to_string())
-    default = args.seeds == list(SEEDS) and args.steps == TOTAL_STEPS
-    if args.write and not default:
-        raise SystemExit("--write keeps the committed result: only with the default seeds/steps")
     if args.write:
         from livedqn_edu import manifest  # noqa: PLC0415
 

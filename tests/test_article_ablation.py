@@ -159,3 +159,10 @@ def test_shipped_result_is_verified_against_the_manifest(
     (tmp_path / ABLATION_FILE).unlink()
     with pytest.raises(FileNotFoundError, match="git checkout"):
         load_ablation()
+
+
+def test_write_refuses_other_settings_before_running() -> None:
+    from livedqn_edu.article_ablation import _main
+
+    with pytest.raises(SystemExit, match="default"):
+        _main(["--write", "--seeds", "0"])  # would take minutes if it ran first

@@ -48,7 +48,6 @@ _LAZY: dict[str, str] = {
     "linear_epsilon": "dqn",
     "train": "training",
     "evaluate": "training",
-    "ArticleAgent": "article",
     # the live-room world (lessons 06-09)
     "WorldConfig": "envs.config",
     "World": "envs.world",

@@ -1,79 +1,216 @@
-"""The source article's DQN agent, re-implemented faithfully for lesson 03 and the benchmarks.
+"""The source article's DQN, re-implemented with its names, order and constants (lesson 03).
 
-This is the agent of the blog post that started the course, written from its published facts and
-changed only where today's libraries (gymnasium 1.x, Keras 3) demand it. Every such change is
-marked ``# CHANGE:`` with its reason. Its design is kept on purpose, flaws included:
+The article (in Chinese, on deep Q-learning for live-streaming recommendation) prints 60 lines of
+Python in two listings: a class ``DQN`` (``__init__``, ``build_model``, ``act``,
+``train(self, batch_size=32)``) and a loop over 2,000 CartPole episodes of at most 500 steps that
+stores each transition with ``agent.memory.append(...)`` and calls ``agent.train()`` once the
+memory holds more than ``batch_size`` transitions. :class:`DQN` and :func:`article_loop` follow
+them line by line, in the same order, with the same names and constants.
 
-* a Keras MLP with two hidden layers of 24 ReLU units and a linear head, MSE loss, Adam at 1e-3;
-* discount ``gamma = 0.95``;
-* epsilon starts at 1.0 and is multiplied by 0.995 after **every training call**, floored at 0.01;
-* the memory is an unbounded Python list of ``(state, action, reward, next_state, done)`` tuples;
-* a training call after every env step once the memory holds more than 32 transitions, on a
-  minibatch of 32 drawn with replacement; for each sampled transition one ``predict`` for the
-  target, one ``predict`` for the current Q-values and one ``fit`` (64 predicts, 32 fits per step);
-* ``done`` merges termination and truncation, and there is no target network.
-
-The package's real agent (:mod:`livedqn_edu.dqn`) fixes all of this; lesson 03 measures the gap.
+``fixes`` chooses what to repair. Empty (the default), the code stops where the printed code stops
+today: each place is marked ``# break: <key>`` and described in
+:data:`~livedqn_edu.article_breaks.ARTICLE_BREAKS`. With ``fixes=PATCHED`` it is the article's
+agent *patched only to run*: the seven fixes, plus ``quiet`` (``verbose=0`` on ``predict``, which
+Keras 3 otherwise follows with a progress bar per call). Lines marked ``# ours`` are not in the
+article: seeding (the article's global ``np.random`` and Keras initialisers, through
+:func:`~livedqn_edu.seed_everything`, and the env's first reset), and a ``yield`` after each env
+step so that a caller can stop or time the loop.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
-import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Collection, Iterator
+from time import perf_counter
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from livedqn_edu.article_breaks import ARTICLE_BREAKS, Breakage, show_error
-from livedqn_edu.budget import import_tensorflow
+from livedqn_edu import import_tensorflow, seed_everything
+from livedqn_edu.article_breaks import ARTICLE_BREAKS
+
+import_tensorflow()
+from keras.layers import Dense  # noqa: E402  (the article imports these from tensorflow.keras)
+from keras.models import Sequential  # noqa: E402
+from keras.optimizers import Adam  # noqa: E402
 
 __all__ = [
-    "ARTICLE_BREAKS",
-    "ArticleAgent",
-    "Breakage",
+    "DQN",
+    "PATCHED",
+    "Progress",
     "article_epsilon",
+    "article_loop",
     "measure_speed",
-    "run_article_agent",
-    "show_error",
+    "run_article",
     "training_calls_to_floor",
 ]
 
-# The article's constants.
-GAMMA = 0.95
-LEARNING_RATE = 1e-3
-EPSILON_START = 1.0
-EPSILON_DECAY = 0.995
-EPSILON_MIN = 0.01
-BATCH_SIZE = 32
-HIDDEN_UNITS = 24
+FIXES = frozenset(b.key for b in ARTICLE_BREAKS) | {"quiet"}
+"""Every name ``fixes`` may hold."""
+PATCHED = FIXES
+"""The article's code patched only to run: every fix, and ``quiet``."""
+
+
+def _check_fixes(fixes: Collection[str]) -> frozenset[str]:
+    unknown = sorted(set(fixes) - FIXES)
+    if isinstance(fixes, str) or unknown:
+        raise ValueError(f"unknown fixes {unknown or fixes!r}; choose among {sorted(FIXES)}")
+    return frozenset(fixes)
+
+
+class DQN:
+    """The article's agent: an MLP fitted one transition at a time, a list memory, no target net.
+
+    Args:
+        state_size: observation length (4 for CartPole).
+        action_size: number of actions (2; ``env.action_space.n``, a numpy int in gymnasium).
+        learning_rate: Adam's step size.
+        fixes: the repairs to apply (see the module docstring); empty runs the printed code.
+    """
+
+    def __init__(self, state_size, action_size, learning_rate=0.001, fixes=()):  # noqa: ANN001
+        self.state_size = state_size
+        self.action_size = action_size
+        self.learning_rate = learning_rate
+        self.memory = []
+        self.gamma = 0.95
+        self.epsilon = 1.0
+        self.epsilon_min = 0.01
+        self.epsilon_decay = 0.995
+        self.batch_size = 32
+        self.fixes = _check_fixes(fixes)  # ours
+        self.quiet = {"verbose": 0} if "quiet" in self.fixes else {}  # ours
+
+        self.model = self.build_model()
+
+    def build_model(self) -> Sequential:
+        """4 -> 24 ReLU -> 24 ReLU -> ``action_size`` linear; MSE loss, Adam."""
+        model = Sequential()
+        model.add(Dense(24, input_dim=self.state_size, activation="relu"))
+        model.add(Dense(24, activation="relu"))
+        units = int(self.action_size) if "units" in self.fixes else self.action_size
+        model.add(Dense(units, activation="linear"))  # break: units
+        if "lr" in self.fixes:
+            optimizer = Adam(learning_rate=self.learning_rate)
+        else:
+            optimizer = Adam(lr=self.learning_rate)  # break: lr
+        model.compile(loss="mse", optimizer=optimizer)
+        return model
+
+    def act(self, state: np.ndarray) -> int:
+        """Epsilon-greedy action for ``state`` of shape ``(1, state_size)``."""
+        if np.random.rand() <= self.epsilon:  # noqa: NPY002  (the article's global RNG)
+            return np.random.randint(self.action_size)  # noqa: NPY002
+        act_values = self.model.predict(state, **self.quiet)
+        return np.argmax(act_values[0])
+
+    def train(self, batch_size: int = 32) -> None:
+        """Fit ``batch_size`` sampled transitions one at a time, then decay epsilon once."""
+        if "choice" in self.fixes:
+            picks = np.random.choice(len(self.memory), batch_size)  # noqa: NPY002
+            minibatch = [self.memory[i] for i in picks]
+        else:
+            minibatch = np.random.choice(self.memory, batch_size)  # noqa: NPY002  # break: choice
+        for state, action, reward, next_state, done in minibatch:
+            target = reward
+            if not done:
+                target = reward + self.gamma * np.amax(
+                    self.model.predict(next_state, **self.quiet)[0]
+                )
+            target_f = self.model.predict(state, **self.quiet)
+            target_f[0][action] = target
+            self.model.fit(state, target_f, epochs=1, verbose=0)
+        if self.epsilon > self.epsilon_min:
+            self.epsilon *= self.epsilon_decay
+
+
+class Progress(NamedTuple):
+    """What :func:`article_loop` yields after each env step."""
+
+    episode: int
+    """The article's ``e``: episode index from 0."""
+    time: int
+    """The article's ``time``: step index within the episode, from 0."""
+    done: bool
+    """The article's ``done`` for this step."""
+    transitions: int
+    """``len(agent.memory)`` after this step's transition was stored."""
+    agent: DQN
+    """The agent itself (it goes on changing after the yield)."""
+
+    @property
+    def trains_next(self) -> bool:
+        """True if the loop calls ``agent.train()`` before its next yield (not done, >32 stored)."""
+        return not self.done and self.transitions > self.agent.batch_size
+
+
+def article_loop(
+    fixes: Collection[str] = (),
+    seed: int = 0,
+    episodes: int = 2000,
+    log: Callable[[str], Any] = print,
+) -> Iterator[Progress]:
+    """The article's training loop as a generator: yields after storing each transition.
+
+    The article's line that trains (``agent.train()``) runs when the caller asks for the next
+    step, so a caller that stops after step ``n`` has made the training calls of steps 1 to n-1.
+
+    Args:
+        fixes: the repairs to apply (empty: as printed).
+        seed: seeds ``np.random``, Keras and the env's first reset.
+        episodes: the article's 2,000.
+        log: receives the article's per-episode line (``print`` in the article).
+    """
+    fixes = _check_fixes(fixes)
+    seed_everything(seed)  # ours
+    gym = importlib.import_module("gymnasium" if "gym" in fixes else "gym")  # break: gym
+
+    env = gym.make("CartPole-v1")
+    env.reset(seed=seed)  # ours: seeds the random starts of every episode
+    state_size = env.observation_space.shape[0]
+    action_size = env.action_space.n
+    agent = DQN(state_size, action_size, fixes=fixes)
+
+    for e in range(episodes):
+        state = env.reset()[0] if "reset" in fixes else env.reset()
+        state = np.reshape(state, [1, state_size])  # break: reset
+        for time in range(500):
+            action = agent.act(state)
+            if "step" in fixes:
+                next_state, reward, terminated, truncated, _ = env.step(action)  # break: step
+                done = terminated or truncated
+            else:
+                next_state, reward, done, _ = env.step(action)  # break: step
+            next_state = np.reshape(next_state, [1, state_size])
+            agent.memory.append((state, action, reward, next_state, done))
+            state = next_state
+            yield Progress(e, time, done, len(agent.memory), agent)  # ours
+            if done:
+                log(f"episode: {e}/{episodes}, score: {time}, e: {agent.epsilon}")
+                break
+            limit = agent.batch_size if "batch_size" in fixes else batch_size  # noqa: F821  # break: batch_size
+            if len(agent.memory) > limit:
+                agent.train()
 
 
 def article_epsilon(
-    training_calls: int,
-    start: float = EPSILON_START,
-    decay: float = EPSILON_DECAY,
-    floor: float = EPSILON_MIN,
+    training_calls: int, start: float = 1.0, decay: float = 0.995, floor: float = 0.01
 ) -> float:
-    """Epsilon after ``training_calls`` calls of ``replay``: ``max(floor, start * decay**n)``.
+    """Epsilon after ``training_calls`` calls of ``train()``, as the article decays it.
 
-    Args:
-        training_calls: number of training calls made so far (>= 0).
-        start: epsilon before the first call.
-        decay: factor applied after each call.
-        floor: the minimum epsilon.
+    The article multiplies by ``decay`` while epsilon is still above ``floor``, so it ends one
+    step *below* the floor: 0.995**919 = 0.009986 with its values, and stays there.
     """
     if training_calls < 0:
         raise ValueError(f"training_calls must be >= 0, got {training_calls}")
-    return max(floor, start * decay**training_calls)
+    return start * decay ** min(training_calls, training_calls_to_floor(start, decay, floor))
 
 
-def training_calls_to_floor(
-    start: float = EPSILON_START, decay: float = EPSILON_DECAY, floor: float = EPSILON_MIN
-) -> int:
-    """Smallest number of training calls after which epsilon equals ``floor``.
+def training_calls_to_floor(start: float = 1.0, decay: float = 0.995, floor: float = 0.01) -> int:
+    """Training calls after which the article's epsilon stops decaying (919 with its values).
 
-    ``ceil(log(floor / start) / log(decay))``: 919 for the article's 1.0, 0.995 and 0.01.
+    The first ``n`` with ``start * decay**n <= floor``: ``ceil(log(floor / start) / log(decay))``.
     """
     if not 0.0 < decay < 1.0:
         raise ValueError(f"decay must be in (0, 1), got {decay}")
@@ -82,249 +219,89 @@ def training_calls_to_floor(
     return math.ceil(math.log(floor / start) / math.log(decay) - 1e-12)
 
 
-class ArticleAgent:
-    """The article's agent: per-sample ``predict``/``fit``, no target network, list memory.
-
-    Args:
-        state_size: length of an observation (4 for CartPole).
-        action_size: number of discrete actions (2 for CartPole).
-        seed: seeds the weight initialisers and the agent's own random generator.
-
-    Attributes:
-        memory: list of ``(state, action, reward, next_state, done)``; states are ``(1,
-            state_size)`` float arrays, as the article stores them. Never truncated.
-        epsilon: current exploration rate.
-        training_calls: number of ``replay`` calls so far.
-        updates: number of per-sample ``fit`` calls so far.
-    """
-
-    def __init__(self, state_size: int, action_size: int, seed: int = 0) -> None:
-        for name, value in (("state_size", state_size), ("action_size", action_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        self.state_size = int(state_size)
-        # CHANGE: Keras 3 rejects numpy integers as layer sizes (see ARTICLE_BREAKS).
-        self.action_size = int(action_size)
-        self.memory: list[tuple[np.ndarray, int, float, np.ndarray, bool]] = []
-        self.gamma = GAMMA
-        self.epsilon = EPSILON_START
-        self.epsilon_min = EPSILON_MIN
-        self.epsilon_decay = EPSILON_DECAY
-        self.learning_rate = LEARNING_RATE
-        # CHANGE: a seeded generator instead of the global np.random / random modules.
-        self.rng = np.random.default_rng(seed)
-        self.seed = seed
-        self.training_calls = 0
-        self.updates = 0
-        self.model = self._build_model()
-
-    def _build_model(self) -> Any:
-        import_tensorflow()
-        import keras  # noqa: PLC0415
-
-        def init(offset: int) -> Any:
-            # CHANGE: seeded initialisers (same Glorot-uniform default) for reproducibility.
-            return keras.initializers.GlorotUniform(seed=self.seed * 10 + offset)
-
-        model = keras.Sequential(
-            [
-                # CHANGE: an Input layer; Keras 3 warns about `input_dim` on Dense.
-                keras.Input(shape=(self.state_size,)),
-                keras.layers.Dense(HIDDEN_UNITS, activation="relu", kernel_initializer=init(1)),
-                keras.layers.Dense(HIDDEN_UNITS, activation="relu", kernel_initializer=init(2)),
-                keras.layers.Dense(
-                    self.action_size, activation="linear", kernel_initializer=init(3)
-                ),
-            ]
-        )
-        # CHANGE: `lr=` became `learning_rate=` in Keras 3.
-        model.compile(loss="mse", optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate))
-        return model
-
-    def remember(
-        self, state: np.ndarray, action: int, reward: float, next_state: np.ndarray, done: bool
-    ) -> None:
-        """Append one transition to the (unbounded) memory list."""
-        self.memory.append((state, action, reward, next_state, done))
-
-    def act(self, state: np.ndarray) -> int:
-        """Epsilon-greedy action for ``state``, shape ``(1, state_size)``: one ``predict`` call."""
-        if self.rng.random() <= self.epsilon:
-            return int(self.rng.integers(self.action_size))
-        # CHANGE: verbose=0, else Keras 3 prints a progress bar for every single prediction.
-        q_values = self.model.predict(state, verbose=0)
-        return int(np.argmax(q_values[0]))
-
-    def replay(self, batch_size: int) -> None:
-        """One training call: ``batch_size`` per-sample updates, then decay epsilon once.
-
-        For each sampled transition: target = reward if done, else
-        ``reward + gamma * max_a Q(next_state, a)``; the current Q-values are predicted, the taken
-        action's entry replaced by the target, and the network fitted on that one sample.
-        """
-        if batch_size < 1 or not self.memory:
-            raise ValueError(
-                f"replay needs batch_size >= 1 and a non-empty memory, got batch_size="
-                f"{batch_size} and {len(self.memory)} transitions; call remember() first"
-            )
-        # CHANGE: np.random.choice cannot sample a list of tuples; draw indices (with
-        # replacement, as np.random.choice does by default) and pick the tuples.
-        indices = self.rng.integers(len(self.memory), size=batch_size)
-        for i in indices:
-            state, action, reward, next_state, done = self.memory[int(i)]
-            next_q = self.model.predict(next_state, verbose=0)[0]
-            target = reward if done else reward + self.gamma * float(np.amax(next_q))
-            target_f = self.model.predict(state, verbose=0)
-            target_f[0][action] = target
-            self.model.fit(state, target_f, epochs=1, verbose=0)
-            self.updates += 1
-        self.training_calls += 1
-        self.epsilon = max(self.epsilon_min, self.epsilon * self.epsilon_decay)
-
-
-def _article_steps(env: Any, agent: ArticleAgent, seed: int) -> Iterator[float | None]:
-    """The article's training loop as a generator: yields after every env step.
-
-    Yields the episode return when an episode just ended, else ``None``. Never ends by itself.
-    """
-    # CHANGE: reset returns (obs, info) and takes the seed.
-    obs, _ = env.reset(seed=seed)
-    state = np.reshape(obs, (1, agent.state_size))
-    episode_return = 0.0
-    while True:
-        action = agent.act(state)
-        # CHANGE: step returns five values; the article's single `done` merges both endings.
-        obs, reward, terminated, truncated, _ = env.step(action)
-        done = bool(terminated or truncated)
-        next_state = np.reshape(obs, (1, agent.state_size))
-        agent.remember(state, action, float(reward), next_state, done)
-        state = next_state
-        episode_return += float(reward)
-        finished = episode_return if done else None
-        if done:
-            obs, _ = env.reset()
-            state = np.reshape(obs, (1, agent.state_size))
-            episode_return = 0.0
-        if len(agent.memory) > BATCH_SIZE:
-            agent.replay(BATCH_SIZE)
-        yield finished
-
-
-def run_article_agent(
-    env: Any,
-    max_env_steps: int | None = None,
-    max_seconds: float | None = None,
+def run_article(
+    env_steps: int | None = None,
+    seconds: float | None = None,
+    fixes: Collection[str] = PATCHED,
     seed: int = 0,
-    progress: bool = True,
-    agent: ArticleAgent | None = None,
+    warm_up: bool = False,
 ) -> dict[str, Any]:
-    """Train the article's agent on ``env`` until a step or wall-time budget runs out.
-
-    The wall-time budget is checked after each env step, and one step costs the agent about two
-    seconds once training has started, so a run may overshoot ``max_seconds`` by that much.
+    """Run :func:`article_loop` for a budget of env steps or seconds, timing every step.
 
     Args:
-        env: a gymnasium env with a Box observation and a Discrete action space (CartPole-v1).
-        max_env_steps: stop after this many env steps.
-        max_seconds: stop once this many wall seconds have passed.
-        seed: seeds the agent (if created here) and the first ``env.reset``.
-        progress: show a tqdm bar.
-        agent: an existing agent to continue training (default: a new one).
+        env_steps: stop after this many (timed) env steps.
+        seconds: stop once the timed steps add up to this many seconds.
+        fixes: the repairs (default: patched only to run).
+        seed: as in :func:`article_loop`.
+        warm_up: first run, untimed, until the first training call has finished (that also
+            builds Keras's predict and fit functions), then time the budget.
 
     Returns:
-        dict with ``agent``, ``env_steps``, ``updates`` (per-sample fit calls), ``training_calls``,
-        ``seconds``, ``env_steps_per_s``, ``updates_per_s``, ``episode_returns`` (list of float)
-        and ``epsilon`` (final).
+        dict with ``agent``; ``env_steps``, ``training_calls`` and ``updates`` (one ``fit`` per
+        sampled transition) made in the timed part; ``seconds``; ``step_seconds`` (``(env_steps,)``
+        wall time from one yield to the next: the previous step's training call, then this
+        step's action and env step); ``episode_lengths`` (episodes ended in the timed part) and
+        ``log`` (every line the article's loop printed).
     """
-    if max_env_steps is None and max_seconds is None:
-        raise ValueError(
-            "run_article_agent needs a budget: pass max_env_steps=... or max_seconds=... "
-            "(the agent manages ~0.5 env steps/s, so keep both small)"
-        )
-    if max_env_steps is not None and max_env_steps < 1:
-        raise ValueError(f"max_env_steps must be >= 1, got {max_env_steps}")
-    if max_seconds is not None and max_seconds <= 0:
-        raise ValueError(f"max_seconds must be > 0, got {max_seconds}")
-    obs_shape = getattr(env.observation_space, "shape", None)
-    n_actions = getattr(env.action_space, "n", None)
-    if not obs_shape or len(obs_shape) != 1 or n_actions is None:
-        raise TypeError(
-            "run_article_agent needs a flat Box observation and a Discrete action space, got "
-            f"{env.observation_space} and {env.action_space}"
-        )
-    if agent is None:
-        agent = ArticleAgent(int(obs_shape[0]), int(n_actions), seed=seed)
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
-    bar = tqdm(total=max_env_steps, disable=not progress, desc="article agent", unit="step")
-    updates0, calls0 = agent.updates, agent.training_calls
-    returns: list[float] = []
-    steps = 0
-    start = time.perf_counter()
-    for finished in _article_steps(env, agent, seed):
-        steps += 1
-        bar.update(1)
-        if finished is not None:
-            returns.append(finished)
-            bar.set_postfix(ret=finished, eps=round(agent.epsilon, 3))
-        elapsed = time.perf_counter() - start
-        if max_env_steps is not None and steps >= max_env_steps:
+    if env_steps is None and seconds is None:
+        raise ValueError("run_article needs a budget: env_steps=... or seconds=...")
+    if (env_steps is not None and env_steps < 1) or (seconds is not None and seconds <= 0):
+        raise ValueError(f"budgets must be positive, got env_steps={env_steps}, seconds={seconds}")
+    log: list[str] = []
+    loop = article_loop(fixes, seed, log=log.append)
+    last = next(loop)
+    while warm_up and not last.trains_next:  # until a step that is followed by training
+        last = next(loop)
+    if warm_up:
+        last = next(loop)  # the first training call runs inside this next()
+    times: list[float] = []
+    calls, lengths = 0, []
+    tick = perf_counter()
+    for p in loop:
+        now = perf_counter()
+        times.append(now - tick)
+        tick = now
+        calls += last.trains_next
+        if p.done:
+            lengths.append(p.time + 1)
+        last = p
+        if (env_steps is not None and len(times) >= env_steps) or (
+            seconds is not None and sum(times) >= seconds
+        ):
             break
-        if max_seconds is not None and elapsed >= max_seconds:
-            break
-    bar.close()
-    seconds = time.perf_counter() - start
-    updates = agent.updates - updates0
+    loop.close()
     return {
-        "agent": agent,
-        "env_steps": steps,
-        "updates": updates,
-        "training_calls": agent.training_calls - calls0,
-        "seconds": seconds,
-        "env_steps_per_s": steps / seconds,
-        "updates_per_s": updates / seconds,
-        "episode_returns": returns,
-        "epsilon": agent.epsilon,
+        "agent": last.agent,
+        "env_steps": len(times),
+        "training_calls": calls,
+        "updates": calls * last.agent.batch_size,
+        "seconds": float(sum(times)),
+        "step_seconds": np.asarray(times),
+        "episode_lengths": lengths,
+        "log": log,
     }
 
 
-def measure_speed(seconds: float, seed: int = 0) -> dict[str, float]:
-    """The article agent's steady-state speed on CartPole-v1 for about ``seconds`` wall seconds.
+def measure_speed(
+    seconds: float | None = None, seed: int = 0, env_steps: int | None = None
+) -> dict[str, float]:
+    """The patched article agent's speed on CartPole-v1, after an untimed warm-up.
 
-    Untimed warm-up first: the memory is filled past 32 transitions and one training call is made
-    (which also builds Keras's predict and fit functions); then the agent trains for ``seconds``.
+    Times ``env_steps`` env steps, or as many as fit in ``seconds``, once the first training call
+    has finished (see :func:`run_article`).
 
     Returns:
-        dict with ``env_steps``, ``updates`` (per-sample fit calls), ``seconds`` (measured),
-        ``env_steps_per_s`` and ``updates_per_s``.
+        dict with ``env_steps``, ``training_calls``, ``updates`` (per-sample ``fit`` calls),
+        ``seconds``, ``env_steps_per_s``, ``updates_per_s`` and ``median_step_seconds``.
     """
-    import gymnasium as gym  # noqa: PLC0415
-
-    if seconds <= 0:
-        raise ValueError(f"seconds must be > 0, got {seconds}")
-    env = gym.make("CartPole-v1")
-    try:
-        agent = ArticleAgent(4, 2, seed=seed)
-        warmup = _article_steps(env, agent, seed)
-        while agent.training_calls < 1:
-            next(warmup)
-        # continue the same episode stream, timed
-        updates0 = agent.updates
-        steps = 0
-        start = time.perf_counter()
-        while True:
-            next(warmup)
-            steps += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                break
-    finally:
-        env.close()
-    updates = agent.updates - updates0
+    run = run_article(env_steps, seconds, PATCHED, seed, warm_up=True)
+    secs = run["seconds"]
     return {
-        "env_steps": float(steps),
-        "updates": float(updates),
-        "seconds": elapsed,
-        "env_steps_per_s": steps / elapsed,
-        "updates_per_s": updates / elapsed,
+        "env_steps": float(run["env_steps"]),
+        "training_calls": float(run["training_calls"]),
+        "updates": float(run["updates"]),
+        "seconds": secs,
+        "env_steps_per_s": run["env_steps"] / secs,
+        "updates_per_s": run["updates"] / secs,
+        "median_step_seconds": float(np.median(run["step_seconds"])),
     }

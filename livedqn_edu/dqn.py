@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from livedqn_edu import manifest
 from livedqn_edu.budget import import_tensorflow
 from livedqn_edu.networks import numpy_forward
 from livedqn_edu.replay import Batch, Observation
@@ -481,15 +482,23 @@ class DQNAgent:
         return path
 
     @classmethod
-    def load(cls, path: str | Path, seed: int | None = None) -> DQNAgent:
+    def load(cls, path: str | Path, seed: int | None = None, verify: bool = True) -> DQNAgent:
         """Rebuild an agent from :meth:`save`'s files; its ``metadata`` attribute holds the JSON.
+
+        A checkpoint inside the course's ``data/`` folder is a shipped file: both of its files
+        must match their SHA-256 in ``data/MANIFEST.json``, or loading stops with a
+        :class:`~livedqn_edu.manifest.ChecksumError` (a changed weight inside a valid ``.keras``
+        file would otherwise load silently). Files outside ``data/`` are not checked.
 
         Args:
             path: the ``.keras`` file (its ``.json`` must sit beside it).
             seed: seed of the new agent's random generator (default: the saved one).
+            verify: check files inside ``data/`` against the manifest; pass False to load your
+                own retrained file saved there.
 
         Raises:
             FileNotFoundError: if either file is missing.
+            ChecksumError: (a ValueError) if a file in ``data/`` does not match the manifest.
             ValueError: if a file is corrupt or not a checkpoint.
         """
         path = Path(path)
@@ -500,6 +509,9 @@ class DQNAgent:
                     f"no checkpoint file at {p}: save one with agent.save({str(path)!r}), or "
                     "rebuild the shipped CartPole one with `livedqn-edu train cartpole`"
                 )
+        if verify:
+            for p in (path, json_path):
+                manifest.verify_file(p)
         try:
             meta = json.loads(json_path.read_text(encoding="utf-8"))
             config = DQNConfig.from_dict(meta["config"])

@@ -1,27 +1,71 @@
 """Multi-seed DQN experiments for lesson 05: ablations, sensitivity, Q over-estimation.
 
-Over-estimation is measured as van Hasselt et al. (2016) do: run the greedy policy, and compare
-the network's estimate ``Q(s_t, a_t)`` with the discounted return that actually followed,
-``G_t = sum_k gamma^k r_{t+k}``. CartPole episodes are cut at 500 steps, and the agent's
-Q-values assume the future goes on; only the first ``first_steps`` states of each episode are
-compared, whose remaining horizon (>= 460 steps for 40) makes the cut worth at most
-``gamma^460 / (1 - gamma)`` ~ 1 return unit at gamma = 0.99.
+Over-estimation is measured against the value of the SAME policy, as van Hasselt et al. (2016)
+do: at each evaluation the agent's greedy policy is frozen and rolled out from fixed start
+states, and the network's estimate ``Q(s_t, a_t)`` is compared with the discounted return that
+this fixed policy actually collected from ``s_t``, ``G_t = sum_k gamma^k r_{t+k}``. CartPole is
+deterministic, so for a deterministic policy ``G_t`` is exactly its value ``V^pi(s_t)``. The
+agent's Q-values assume the future goes on past CartPole's 500-step limit (a truncation
+bootstraps), so the rollouts run with a longer limit (``bias_horizon``, 2,000 steps) and only the
+first ``first_steps`` states are compared: the part cut off is worth at most
+``gamma^1960 / (1 - gamma)``, below 1e-6 return units at gamma = 0.99.
+
+A gap measured this way still mixes two things: the max's optimism, and Q lagging behind a
+policy that keeps changing (Q-values move slowly, paced by target syncs, while the greedy policy
+can jump from 500 steps to 50 between two evaluations). :func:`matched_difference` separates
+them by comparing two variants at the same seed and step where both policies are equally good.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import pandas as pd
 
 from livedqn_edu.dqn import DQNAgent, DQNConfig
 from livedqn_edu.networks import mlp_q_network
 from livedqn_edu.training import CARTPOLE_HIDDEN, EVAL_SEED, History, train
 
-__all__ = ["discounted_returns", "q_overestimation", "run_seeds", "summarise"]
+__all__ = [
+    "discounted_returns",
+    "q_overestimation",
+    "run_seeds",
+    "summarise",
+    "run_variants",
+    "paired_difference",
+    "t_quantile",
+    "matched_difference",
+    "shipped_table",
+    "lesson05_tables",
+    "RESULT_COLUMNS",
+    "VARIANTS",
+    "LESSON05",
+]
+
+RESULT_COLUMNS = ("variant", "seed", "step", "mean_return", "q_estimate", "mc_return")
+"""Columns of a results table: one row per evaluation of one run."""
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "DQN": {},
+    "Double DQN": {"double_dqn": True},
+    "Dueling": {"dueling": True},
+    "Double + dueling": {"double_dqn": True, "dueling": True},
+}
+"""Lesson 05's ablation: each variant's options for :func:`run_seeds`."""
+
+LESSON05: dict[str, Any] = {
+    "seeds": (0, 1, 2, 3, 4),
+    "steps": 30_000,
+    "eval_every": 1_500,
+    "rates": (3e-4, 1e-3, 2.3e-3, 5e-3, 1e-2),
+}
+"""Lesson 05's full-mode protocol: seeds, env steps per run, evaluation period, learning rates."""
 
 
 def discounted_returns(rewards: Sequence[float], gamma: float) -> np.ndarray:
@@ -82,6 +126,7 @@ def run_seeds(
     hidden: tuple[int, ...] = CARTPOLE_HIDDEN,
     eval_every: int = 2_000,
     measure_bias: bool = True,
+    bias_horizon: int = 2_000,
     **overrides: Any,
 ) -> list[History]:
     """Train one CartPole agent per seed for a fixed budget (no early stop); one history each.
@@ -95,13 +140,14 @@ def run_seeds(
         eval_every: env steps between evaluations (20 greedy episodes).
         measure_bias: also record ``eval/q_estimate``, ``eval/mc_return`` and
             ``eval/overestimation`` (from :func:`q_overestimation`) at each evaluation.
+        bias_horizon: time limit of the rollouts that measure the greedy policy's returns.
 
     Returns:
         The training histories, in the order of ``seeds``.
     """
     cfg = replace(config or DQNConfig(), **overrides)
     return [
-        _run_one(seed, total_steps, cfg, dueling, hidden, eval_every, measure_bias)
+        _run_one(seed, total_steps, cfg, dueling, hidden, eval_every, measure_bias, bias_horizon)
         for seed in seeds
     ]
 
@@ -114,14 +160,16 @@ def _run_one(
     hidden: tuple[int, ...],
     eval_every: int,
     measure_bias: bool,
+    bias_horizon: int,
 ) -> History:
     agent = DQNAgent(mlp_q_network(4, 2, hidden=hidden, dueling=dueling, seed=seed), cfg, seed)
     env, eval_env = gym.make("CartPole-v1"), gym.make("CartPole-v1")
+    bias_env = gym.make("CartPole-v1", max_episode_steps=bias_horizon)
     bias: dict[str, list[float]] = {"q_estimate": [], "mc_return": [], "overestimation": []}
 
     def on_eval(step: int, mean: float) -> bool:
         if measure_bias:
-            for key, value in q_overestimation(eval_env, agent).items():
+            for key, value in q_overestimation(bias_env, agent).items():
                 bias[key].append(value)
         return False
 
@@ -158,3 +206,177 @@ def summarise(histories: Sequence[History], target: float = 475.0) -> dict[str, 
         "solved": float(np.mean(solved)),
         "final_median": float(np.median(final)),
     }
+
+
+def run_variants(
+    variants: Mapping[str, Mapping[str, Any]],
+    seeds: Sequence[int],
+    total_steps: int,
+    eval_every: int = 2_000,
+    measure_bias: bool = True,
+) -> pd.DataFrame:
+    """Run every variant on every seed (:func:`run_seeds`) and gather one tidy table.
+
+    Args:
+        variants: name -> keyword arguments of :func:`run_seeds` (``dueling=True``,
+            ``double_dqn=True``, ``learning_rate=1e-3``...).
+        seeds: the seeds, the same for every variant (so runs pair by seed).
+        total_steps: env steps per run.
+        eval_every: env steps between evaluations.
+        measure_bias: record the Q-estimates and the frozen policy's returns.
+
+    Returns:
+        A DataFrame with :data:`RESULT_COLUMNS`, one row per evaluation (NaN bias columns when
+        ``measure_bias`` is False).
+    """
+    rows = []
+    for name, options in variants.items():
+        hists = run_seeds(seeds, total_steps, eval_every=eval_every, measure_bias=measure_bias,
+                          **options)  # fmt: skip
+        for seed, h in zip(seeds, hists, strict=True):
+            for i, step in enumerate(h["eval/step"]):
+                rows.append({
+                    "variant": name, "seed": int(seed), "step": int(step),
+                    "mean_return": float(h["eval/mean_return"][i]),
+                    "q_estimate": float(h["eval/q_estimate"][i]) if measure_bias else np.nan,
+                    "mc_return": float(h["eval/mc_return"][i]) if measure_bias else np.nan,
+                })  # fmt: skip
+    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t distribution with ``df`` degrees of freedom.
+
+    Computed by integrating the density (Simpson's rule) and bisecting, to about 1e-6.
+
+    Example:
+        >>> round(t_quantile(0.975, 4), 3)  # the 95% two-sided critical value for 5 pairs
+        2.776
+    """
+    if not 0.5 <= p < 1.0 or df < 1:
+        raise ValueError(f"need 0.5 <= p < 1 and df >= 1, got p={p!r}, df={df!r}")
+    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def cdf(x: float) -> float:
+        grid = np.linspace(0.0, x, 2_001)
+        dens = np.exp(log_c - (df + 1) / 2 * np.log1p(grid**2 / df))
+        simpson = dens[0] + dens[-1] + 4 * dens[1:-1:2].sum() + 2 * dens[2:-1:2].sum()
+        return 0.5 + simpson * (x / 2_000) / 3
+
+    low, high = 0.0, 1.0
+    while cdf(high) < p:
+        high *= 2.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if cdf(mid) < p else (low, mid)
+    return (low + high) / 2
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
+    """Mean of ``a - b`` over pairs (e.g. seeds) with a Student-t confidence interval.
+
+    Returns:
+        ``{"n", "mean", "low", "high"}`` (``low``/``high`` NaN with fewer than 2 pairs).
+
+    Example:
+        >>> paired_difference([3.0, 5.0], [1.0, 1.0])["mean"]  # differences 2 and 4
+        3.0
+    """
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    n = int(d.size)
+    mean = float(d.mean()) if n else float("nan")
+    if n < 2:
+        return {"n": n, "mean": mean, "low": float("nan"), "high": float("nan")}
+    half = t_quantile(0.5 + level / 2, n - 1) * float(d.std(ddof=1)) / np.sqrt(n)
+    return {"n": n, "mean": mean, "low": mean - half, "high": mean + half}
+
+
+def matched_difference(
+    table: pd.DataFrame, a: str, b: str, min_value: float = 99.0, level: float = 0.95
+) -> dict:
+    """Q-estimates of variants ``a`` and ``b`` where both greedy policies are equally good.
+
+    Pairs are evaluations at the same seed and step where BOTH policies' measured values
+    (``mc_return``) are at least ``min_value``: the same truth, the same amount of training.
+    Differences are averaged within each seed, and the interval is over seeds.
+
+    Returns:
+        ``{"pairs", "seeds", "mean", "low", "high", "gap_a", "gap_b"}``: the number of matched
+        evaluations and of seeds holding one, the mean difference of ``q_estimate`` (a - b) with
+        its interval, and each variant's mean ``q_estimate - mc_return`` over the pairs.
+    """
+    keys = ["seed", "step"]
+    good = table[table["mc_return"] >= min_value]
+    both = good[good["variant"] == a].merge(
+        good[good["variant"] == b], on=keys, suffixes=("_a", "_b")
+    )
+    per_seed = both.assign(diff=both["q_estimate_a"] - both["q_estimate_b"]).groupby("seed")["diff"]
+    ci = paired_difference(per_seed.mean().to_numpy(), np.zeros(per_seed.ngroups), level)
+    return {
+        "pairs": len(both),
+        "seeds": per_seed.ngroups,
+        "mean": ci["mean"],
+        "low": ci["low"],
+        "high": ci["high"],
+        "gap_a": float((both["q_estimate_a"] - both["mc_return_a"]).mean()),
+        "gap_b": float((both["q_estimate_b"] - both["mc_return_b"]).mean()),
+    }
+
+
+def shipped_table(name: str) -> pd.DataFrame:
+    """A results table shipped in ``data/results/<name>.csv``, verified against the manifest.
+
+    Lesson 05 loads these in fast mode instead of training for minutes; ``python -m
+    livedqn_edu.experiments`` regenerates them (see :func:`reproduce_lesson05_tables`).
+    """
+    from livedqn_edu import manifest  # noqa: PLC0415
+
+    path = manifest.data_dir() / "results" / f"{name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no shipped results at {path}; regenerate them: `python -m livedqn_edu.experiments`"
+        )
+    manifest.verify_file(path)
+    return pd.read_csv(path)
+
+
+def lesson05_tables(out_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Run lesson 05's full-mode experiments and write ``dqn_variants.csv`` and ``lr_sweep.csv``.
+
+    The ablation runs every variant of :data:`VARIANTS` with the protocol of :data:`LESSON05`,
+    measuring the Q-estimates; the sweep runs each learning rate of ``LESSON05["rates"]`` except
+    the default, whose runs are the ablation's plain DQN ones (the same seeds and settings: the
+    bias measurement does not change training). Files written inside ``data/`` are recorded in
+    ``data/MANIFEST.json``.
+
+    Args:
+        out_dir: folder for the CSV files (default ``data/results``).
+    """
+    from livedqn_edu import manifest  # noqa: PLC0415
+
+    out = Path(out_dir) if out_dir is not None else manifest.data_dir() / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    seeds, steps, every = LESSON05["seeds"], LESSON05["steps"], LESSON05["eval_every"]
+    variants = run_variants(VARIANTS, seeds, steps, every)
+    default = DQNConfig().learning_rate
+    rates = {f"{lr:g}": {"learning_rate": lr} for lr in LESSON05["rates"] if lr != default}
+    sweep = run_variants(rates, seeds, steps, every, measure_bias=False)
+    plain = variants[variants["variant"] == "DQN"].assign(variant=f"{default:g}")
+    sweep = pd.concat([sweep, plain], ignore_index=True)
+    tables = {"dqn_variants": variants, "lr_sweep": sweep}
+    data = manifest.data_dir().resolve()
+    for name, table in tables.items():
+        path = out / f"{name}.csv"
+        table.to_csv(path, index=False, float_format="%.6g")
+        if data in path.resolve().parents:
+            manifest.record(path, command="python -m livedqn_edu.experiments", protocol=LESSON05)
+        print(f"wrote {path} ({len(table)} rows)")
+    return tables
+
+
+if __name__ == "__main__":  # pragma: no cover  (a long run; the function is tested on a tiny one)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Regenerate lesson 05's shipped result tables.")
+    parser.add_argument("--out", default=None, help="folder (default: data/results)")
+    lesson05_tables(parser.parse_args().out)

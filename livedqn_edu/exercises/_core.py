@@ -345,6 +345,8 @@ def _run_case(func: Callable[..., Any], case: Case, default_timeout: float) -> s
         return f"{case.description}: raised {type(exc).__name__}: {message}"
     try:
         got = plain_answer(raw)
+        if got is None and case.expected is not None:
+            raise WrongAnswer(_KIND_HINTS["none"])
         if case.compare is not None:
             ok = case.compare(got, case.expected)
             if not isinstance(ok, (bool, np.bool_)):

@@ -46,6 +46,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "VARIANTS",
     "LESSON05",
+    "LONG_RUNS",
 ]
 
 RESULT_COLUMNS = ("variant", "seed", "step", "mean_return", "q_estimate", "mc_return")
@@ -66,6 +67,14 @@ LESSON05: dict[str, Any] = {
     "rates": (3e-4, 1e-3, 2.3e-3, 5e-3, 1e-2),
 }
 """Lesson 05's full-mode protocol: seeds, env steps per run, evaluation period, learning rates."""
+
+LONG_RUNS: dict[str, Any] = {
+    "variants": ("DQN", "Double DQN"),
+    "seeds": (0, 1, 2, 3, 4),
+    "steps": 150_000,
+    "eval_every": 5_000,
+}
+"""Lesson 05's long runs: long enough (about 570 target syncs) for Q to climb to its values."""
 
 
 def discounted_returns(rewards: Sequence[float], gamma: float) -> np.ndarray:
@@ -340,37 +349,54 @@ def shipped_table(name: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def lesson05_tables(out_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """Run lesson 05's full-mode experiments and write ``dqn_variants.csv`` and ``lr_sweep.csv``.
+def lesson05_tables(
+    out_dir: str | Path | None = None, only: Sequence[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Run lesson 05's experiments and write their tables (``<name>.csv``).
 
-    The ablation runs every variant of :data:`VARIANTS` with the protocol of :data:`LESSON05`,
-    measuring the Q-estimates; the sweep runs each learning rate of ``LESSON05["rates"]`` except
-    the default, whose runs are the ablation's plain DQN ones (the same seeds and settings: the
-    bias measurement does not change training). Files written inside ``data/`` are recorded in
-    ``data/MANIFEST.json``.
+    - ``dqn_variants``: every variant of :data:`VARIANTS` with the protocol of :data:`LESSON05`,
+      measuring the Q-estimates;
+    - ``lr_sweep``: each learning rate of ``LESSON05["rates"]`` except the default, whose runs
+      are the ablation's plain DQN ones (same seeds and settings: the bias measurement does not
+      change training), so ``dqn_variants`` is run first when both are asked for;
+    - ``dqn_long``: DQN and Double DQN for :data:`LONG_RUNS` (about 10 CPU-minutes per run).
+
+    Files written inside ``data/`` are recorded in ``data/MANIFEST.json``.
 
     Args:
         out_dir: folder for the CSV files (default ``data/results``).
+        only: names of the tables to (re)build (default: all three).
     """
     from livedqn_edu import manifest  # noqa: PLC0415
 
     out = Path(out_dir) if out_dir is not None else manifest.data_dir() / "results"
     out.mkdir(parents=True, exist_ok=True)
+    names = list(only) if only is not None else ["dqn_variants", "lr_sweep", "dqn_long"]
     seeds, steps, every = LESSON05["seeds"], LESSON05["steps"], LESSON05["eval_every"]
-    variants = run_variants(VARIANTS, seeds, steps, every)
-    default = DQNConfig().learning_rate
-    rates = {f"{lr:g}": {"learning_rate": lr} for lr in LESSON05["rates"] if lr != default}
-    sweep = run_variants(rates, seeds, steps, every, measure_bias=False)
-    plain = variants[variants["variant"] == "DQN"].assign(variant=f"{default:g}")
-    sweep = pd.concat([sweep, plain], ignore_index=True)
-    tables = {"dqn_variants": variants, "lr_sweep": sweep}
+    tables: dict[str, pd.DataFrame] = {}
+    if "dqn_variants" in names or "lr_sweep" in names:
+        tables["dqn_variants"] = run_variants(VARIANTS, seeds, steps, every)
+    if "lr_sweep" in names:
+        default = DQNConfig().learning_rate
+        rates = {f"{lr:g}": {"learning_rate": lr} for lr in LESSON05["rates"] if lr != default}
+        sweep = run_variants(rates, seeds, steps, every, measure_bias=False)
+        plain = tables["dqn_variants"]
+        plain = plain[plain["variant"] == "DQN"].assign(variant=f"{default:g}")
+        tables["lr_sweep"] = pd.concat([sweep, plain], ignore_index=True)
+    if "dqn_long" in names:
+        variants = {name: VARIANTS[name] for name in LONG_RUNS["variants"]}
+        tables["dqn_long"] = run_variants(
+            variants, LONG_RUNS["seeds"], LONG_RUNS["steps"], LONG_RUNS["eval_every"]
+        )
     data = manifest.data_dir().resolve()
-    for name, table in tables.items():
+    for name in names:
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False, float_format="%.6g")
+        tables[name].to_csv(path, index=False, float_format="%.6g")
         if data in path.resolve().parents:
-            manifest.record(path, command="python -m livedqn_edu.experiments", protocol=LESSON05)
-        print(f"wrote {path} ({len(table)} rows)")
+            protocol = LONG_RUNS if name == "dqn_long" else LESSON05
+            command = f"python -m livedqn_edu.experiments --only {name}"
+            manifest.record(path, command=command, protocol=protocol)
+        print(f"wrote {path} ({len(tables[name])} rows)")
     return tables
 
 
@@ -379,4 +405,6 @@ if __name__ == "__main__":  # pragma: no cover  (a long run; the function is tes
 
     parser = argparse.ArgumentParser(description="Regenerate lesson 05's shipped result tables.")
     parser.add_argument("--out", default=None, help="folder (default: data/results)")
-    lesson05_tables(parser.parse_args().out)
+    parser.add_argument("--only", nargs="*", default=None, help="dqn_variants lr_sweep dqn_long")
+    args = parser.parse_args()
+    lesson05_tables(args.out, args.only)

@@ -152,7 +152,15 @@ def test_lesson05_tables_writes_both_tables(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(
         ex, "LESSON05", {"seeds": (0,), "steps": 200, "eval_every": 100, "rates": (1e-3, 2.3e-3)}
     )
+    monkeypatch.setattr(
+        ex, "LONG_RUNS", {"variants": ("DQN",), "seeds": (1,), "steps": 200, "eval_every": 200}
+    )
     tables = ex.lesson05_tables(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dqn_variants.csv", "lr_sweep.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dqn_long.csv", "dqn_variants.csv", "lr_sweep.csv"
+    ]  # fmt: skip
+    assert tables["dqn_long"]["seed"].tolist() == [1]
+    only = ex.lesson05_tables(tmp_path / "one", only=["dqn_long"])
+    assert list(only) == ["dqn_long"]
     assert set(tables["lr_sweep"]["variant"]) == {"0.001", "0.0023"}  # the default reuses DQN
     assert not (tmp_path / "MANIFEST.json").exists()  # outside data/: nothing recorded

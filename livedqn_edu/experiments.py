@@ -18,7 +18,6 @@ them by comparing two variants at the same seed and step where both policies are
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from livedqn_edu.dqn import DQNAgent, DQNConfig
+from livedqn_edu.intervals import paired_difference, t_quantile
 from livedqn_edu.networks import mlp_q_network
 from livedqn_edu.training import CARTPOLE_HIDDEN, EVAL_SEED, History, train
 
@@ -38,9 +38,10 @@ __all__ = [
     "run_seeds",
     "summarise",
     "run_variants",
-    "paired_difference",
+    "paired_difference",  # from livedqn_edu.intervals, used with the tables here
     "t_quantile",
     "matched_difference",
+    "same_step_difference",
     "shipped_table",
     "lesson05_tables",
     "RESULT_COLUMNS",
@@ -74,7 +75,7 @@ LONG_RUNS: dict[str, Any] = {
     "steps": 150_000,
     "eval_every": 5_000,
 }
-"""Lesson 05's long runs: long enough (about 570 target syncs) for Q to climb to its values."""
+"""Lesson 05's long runs: long enough (582 target syncs) for Q to climb to its values."""
 
 
 def discounted_returns(rewards: Sequence[float], gamma: float) -> np.ndarray:
@@ -253,53 +254,6 @@ def run_variants(
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 
-def t_quantile(p: float, df: int) -> float:
-    """The ``p`` quantile of Student's t distribution with ``df`` degrees of freedom.
-
-    Computed by integrating the density (Simpson's rule) and bisecting, to about 1e-6.
-
-    Example:
-        >>> round(t_quantile(0.975, 4), 3)  # the 95% two-sided critical value for 5 pairs
-        2.776
-    """
-    if not 0.5 <= p < 1.0 or df < 1:
-        raise ValueError(f"need 0.5 <= p < 1 and df >= 1, got p={p!r}, df={df!r}")
-    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-
-    def cdf(x: float) -> float:
-        grid = np.linspace(0.0, x, 2_001)
-        dens = np.exp(log_c - (df + 1) / 2 * np.log1p(grid**2 / df))
-        simpson = dens[0] + dens[-1] + 4 * dens[1:-1:2].sum() + 2 * dens[2:-1:2].sum()
-        return 0.5 + simpson * (x / 2_000) / 3
-
-    low, high = 0.0, 1.0
-    while cdf(high) < p:
-        high *= 2.0
-    for _ in range(60):
-        mid = (low + high) / 2
-        low, high = (mid, high) if cdf(mid) < p else (low, mid)
-    return (low + high) / 2
-
-
-def paired_difference(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict:
-    """Mean of ``a - b`` over pairs (e.g. seeds) with a Student-t confidence interval.
-
-    Returns:
-        ``{"n", "mean", "low", "high"}`` (``low``/``high`` NaN with fewer than 2 pairs).
-
-    Example:
-        >>> paired_difference([3.0, 5.0], [1.0, 1.0])["mean"]  # differences 2 and 4
-        3.0
-    """
-    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
-    n = int(d.size)
-    mean = float(d.mean()) if n else float("nan")
-    if n < 2:
-        return {"n": n, "mean": mean, "low": float("nan"), "high": float("nan")}
-    half = t_quantile(0.5 + level / 2, n - 1) * float(d.std(ddof=1)) / np.sqrt(n)
-    return {"n": n, "mean": mean, "low": mean - half, "high": mean + half}
-
-
 def matched_difference(
     table: pd.DataFrame, a: str, b: str, min_value: float = 99.0, level: float = 0.95
 ) -> dict:
@@ -332,6 +286,26 @@ def matched_difference(
     }
 
 
+def same_step_difference(
+    table: pd.DataFrame,
+    a: str,
+    b: str,
+    column: str = "q_estimate",
+    min_step: int = 0,
+    level: float = 0.95,
+) -> dict:
+    """``column`` of variant ``a`` minus variant ``b`` at the same seed and step, whatever the
+    policies are worth: averaged over the evaluations from ``min_step`` on within each seed, with
+    an interval over seeds (:func:`paired_difference`)."""
+    keys = ["seed", "step"]
+    rows = table[table["step"] >= min_step]
+    both = rows[rows["variant"] == a].merge(
+        rows[rows["variant"] == b], on=keys, suffixes=("_a", "_b")
+    )
+    per_seed = (both[f"{column}_a"] - both[f"{column}_b"]).groupby(both["seed"]).mean()
+    return paired_difference(per_seed.to_numpy(), np.zeros(len(per_seed)), level)
+
+
 def shipped_table(name: str) -> pd.DataFrame:
     """A results table shipped in ``data/results/<name>.csv``, verified against the manifest.
 
@@ -346,7 +320,7 @@ def shipped_table(name: str) -> pd.DataFrame:
             f"no shipped results at {path}; regenerate them: `python -m livedqn_edu.experiments`"
         )
     manifest.verify_file(path)
-    return pd.read_csv(path)
+    return pd.read_csv(path, dtype={"variant": str})
 
 
 def lesson05_tables(
@@ -359,7 +333,7 @@ def lesson05_tables(
     - ``lr_sweep``: each learning rate of ``LESSON05["rates"]`` except the default, whose runs
       are the ablation's plain DQN ones (same seeds and settings: the bias measurement does not
       change training), so ``dqn_variants`` is run first when both are asked for;
-    - ``dqn_long``: DQN and Double DQN for :data:`LONG_RUNS` (about 10 CPU-minutes per run).
+    - ``dqn_long``: DQN and Double DQN for :data:`LONG_RUNS`.
 
     Files written inside ``data/`` are recorded in ``data/MANIFEST.json``.
 

@@ -6,26 +6,37 @@ the learner's function on each case, prints a clear pass/fail and returns a :cla
 that is truthy only when every case passed.
 
 Nothing a learner's function returns is trusted: the answer is first turned into plain Python or
-numpy values (:func:`plain_answer`), so an object that claims to equal everything
-(``unittest.mock.ANY``, a custom ``__eq__``) is compared by what it holds, or refused. A function
-that raises, returns a generator, a ``map``, a dict, a ragged list, the wrong shape or NaN gives
-a ``[FAIL]`` line with a hint, never a traceback. A function that runs longer than the case's
-time limit is stopped (``SIGALRM`` in the main thread, where Jupyter runs cells; elsewhere the
-checker stops waiting for it) and reported.
+numpy values (:func:`~livedqn_edu.exercises._answers.plain_answer`), so an object that claims to
+equal everything (``unittest.mock.ANY``, a custom ``__eq__``) is compared by what it holds, or
+refused. A function that raises, returns a generator, a ``map``, a dict, a ragged list, the wrong
+shape or NaN gives a ``[FAIL]`` line with a hint, never a traceback. A function that runs longer
+than the case's time limit is stopped and reported (:mod:`livedqn_edu.exercises._timeout`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import inspect
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from livedqn_edu.exercises._answers import (
+    KIND_HINTS,
+    WrongAnswer,
+    answer_array,
+    numeric,
+    plain_answer,
+)
+from livedqn_edu.exercises._timeout import (
+    DEFAULT_TIMEOUT,
+    TimeLimit,
+    call_with_limit,
+    check_timeout,
+    effective_limit,
+)
 
 __all__ = [
     "Case",
@@ -38,11 +49,6 @@ __all__ = [
     "run_checks",
     "show_source",
 ]
-
-DEFAULT_TIMEOUT = 10.0
-"""Seconds one case may run before the checker stops it (a case may set its own)."""
-
-_CAP: list[float] = []  # stack of caps set by check_timeout()
 
 
 @dataclass(frozen=True)
@@ -94,182 +100,6 @@ class CheckResult:
         """Show nothing in IPython: the report was printed already."""
 
 
-class WrongAnswer(Exception):
-    """Raised by a checker's helper when an answer cannot be right; the message is the hint."""
-
-
-class _TimeLimit(BaseException):
-    """Raised inside the learner's function when its time is up (not an ``Exception``, so that a
-    learner's ``except Exception`` cannot swallow it)."""
-
-
-@contextlib.contextmanager
-def check_timeout(seconds: float) -> Iterator[None]:
-    """Cap every case's time limit at ``seconds`` inside the ``with`` block (tests, slow graders).
-
-    Example:
-        >>> with check_timeout(0.5):
-        ...     pass  # any check_* called here stops a case after at most 0.5 s
-    """
-    if not seconds > 0:
-        raise ValueError(f"seconds must be > 0, got {seconds!r}")
-    _CAP.append(float(seconds))
-    try:
-        yield
-    finally:
-        _CAP.pop()
-
-
-def _limit(case: Case, default: float) -> float:
-    limit = case.timeout if case.timeout is not None else default
-    return min([limit, *_CAP])
-
-
-def _call_with_limit(func: Callable[[], Any], seconds: float) -> Any:
-    """Call ``func()``, raising :class:`_TimeLimit` if it runs longer than ``seconds``."""
-    main = threading.current_thread() is threading.main_thread()
-    use_alarm = hasattr(signal, "setitimer") and main
-    if use_alarm:
-
-        def on_alarm(signum: int, frame: Any) -> None:
-            raise _TimeLimit
-
-        try:
-            previous = signal.signal(signal.SIGALRM, on_alarm)
-        except ValueError:  # signals unavailable here after all
-            use_alarm = False
-    if use_alarm:
-        old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return func()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            if old_delay:  # give back an alarm someone else had set
-                signal.setitimer(signal.ITIMER_REAL, old_delay, old_interval)
-    # no signals (Windows, or a thread): run it in a helper thread and stop waiting after `seconds`
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = func()
-        except BaseException as exc:  # noqa: BLE001  (handed back to the caller below)
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise _TimeLimit
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-# ------------------------------------------------------------------ turning answers into values
-_KIND_HINTS = {
-    "generator": "it returned a generator: build the whole answer (e.g. np.array([...]) or "
-    "sum(...)) instead of yielding it",
-    "iterator": "it returned an iterator (a map, filter or zip object): wrap it in np.array(list("
-    "...)) or compute the answer with numpy",
-    "dict": "it returned a dict: return the number or array itself",
-    "set": "it returned a set (sets have no order): return a number or an array",
-    "none": "it returned None: did you forget the `return` statement (or return the result of an "
-    "in-place operation)?",
-    "str": "it returned a string: return the number itself, not its text",
-}
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "none"
-    if inspect.isgenerator(value):
-        return "generator"
-    if isinstance(value, Mapping):
-        return "dict"
-    if isinstance(value, (set, frozenset)):
-        return "set"
-    if isinstance(value, Iterator):
-        return "iterator"
-    return "other"
-
-
-def plain_answer(value: Any, depth: int = 0) -> Any:
-    """A copy of ``value`` made of plain Python / numpy objects only, or :class:`WrongAnswer`.
-
-    Numbers become ``bool``/``int``/``float`` (numpy scalars keep their numpy type), arrays become
-    base ``np.ndarray`` copies, lists and tuples are converted item by item, dicts key by key,
-    and objects that expose ``__array__`` (TensorFlow tensors, pandas objects) become arrays. A
-    generator, an iterator, or an object of any other type (``unittest.mock.ANY``, a class with a
-    custom ``__eq__``) is refused, so a checker never calls the learner's ``__eq__``.
-    """
-    if depth > 20:
-        raise WrongAnswer("the answer is nested too deeply")
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, np.generic):
-        return np.asarray(value).copy()[()]
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, complex):
-        raise WrongAnswer("it returned a complex number: return a real number")
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, np.ndarray):
-        if value.dtype == object:
-            return [plain_answer(v, depth + 1) for v in value.tolist()]
-        return np.array(value, copy=True, subok=False)
-    if isinstance(value, (list, tuple)):
-        items = [plain_answer(v, depth + 1) for v in value]
-        return items if isinstance(value, list) else tuple(items)
-    if isinstance(value, Mapping):
-        return {str(k): plain_answer(v, depth + 1) for k, v in value.items()}
-    kind = _kind(value)
-    if kind != "other":
-        raise WrongAnswer(_KIND_HINTS[kind])
-    if hasattr(value, "__array__") and not isinstance(value, type):
-        try:
-            arr = np.array(value, copy=True, subok=False)
-        except Exception as exc:  # noqa: BLE001
-            raise WrongAnswer(
-                f"it returned a {type(value).__name__} that numpy cannot read "
-                f"({type(exc).__name__})"
-            ) from None
-        if arr.dtype == object:
-            raise WrongAnswer(f"it returned a {type(value).__name__} holding non-numbers")
-        return arr
-    raise WrongAnswer(
-        f"it returned an object of type {type(value).__name__}; return a number or a numpy array"
-    )
-
-
-def _numeric(value: Any, what: str) -> np.ndarray:
-    """A float64 array of a plain answer, or :class:`WrongAnswer` naming what is wrong."""
-    if isinstance(value, (dict, str)) or value is None:
-        raise WrongAnswer(
-            _KIND_HINTS[
-                "dict" if isinstance(value, dict) else "str" if isinstance(value, str) else "none"
-            ]
-        )
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        if isinstance(value, (list, tuple)):
-            raise WrongAnswer(
-                f"{what} is a ragged list (rows of different lengths or mixed items); return a "
-                "rectangular numpy array"
-            ) from None
-        raise WrongAnswer(f"{what} is not made of numbers") from None
-    return arr
-
-
-def answer_array(value: Any, what: str = "the answer") -> np.ndarray:
-    """A learner's value (a table, an array) as a float64 array copy, or :class:`WrongAnswer`."""
-    return _numeric(plain_answer(value), what)
-
-
 def _shape_text(shape: tuple[int, ...]) -> str:
     return "a single number" if shape == () else f"shape {shape}"
 
@@ -285,7 +115,7 @@ def _compare_default(got: Any, expected: Any, atol: float) -> str | None:
             raise WrongAnswer(f"expected True or False, it returned a {type(got).__name__}")
         return None if bool(got) == bool(expected) else "wrong truth value"
     exp = np.asarray(expected, dtype=np.float64)
-    arr = _numeric(got, "the answer")
+    arr = numeric(got, "the answer")
     if arr.shape != exp.shape:
         if exp.shape == () and arr.size == 1:
             arr = arr.reshape(())  # a 1-element array where a number is expected is fine
@@ -326,14 +156,14 @@ def _copy_args(args: Sequence[Any]) -> tuple[Any, ...]:
 
 def _run_case(func: Callable[..., Any], case: Case, default_timeout: float) -> str | None:
     """None when the case passes; else the line reported to the learner."""
-    seconds = _limit(case, default_timeout)
+    seconds = effective_limit(case.timeout, default_timeout)
     args = _copy_args(case.args)
     kwargs = dict(zip(case.kwargs, _copy_args(tuple(case.kwargs.values())), strict=True))
     try:
-        raw = _call_with_limit(lambda: func(*args, **kwargs), seconds)
+        raw = call_with_limit(lambda: func(*args, **kwargs), seconds)
     except NotImplementedError:
         return f"{case.description}: not implemented yet (the stub still raises)"
-    except _TimeLimit:
+    except TimeLimit:
         return (
             f"{case.description}: stopped after {seconds:g} s without an answer. Look for a loop "
             "that never ends (a `while` whose condition never changes, an index never advanced)."
@@ -346,7 +176,7 @@ def _run_case(func: Callable[..., Any], case: Case, default_timeout: float) -> s
     try:
         got = plain_answer(raw)
         if got is None and case.expected is not None:
-            raise WrongAnswer(_KIND_HINTS["none"])
+            raise WrongAnswer(KIND_HINTS["none"])
         if case.compare is not None:
             ok = case.compare(got, case.expected)
             if not isinstance(ok, (bool, np.bool_)):

@@ -27,7 +27,13 @@ _LAZY: dict[str, str] = {
     "evaluate_tabular": "tabular",
     "greedy_policy": "tabular",
     "greedy_path": "tabular",
-    "optimal_return": "tabular",
+    "optimal_return": "dp",
+    # dynamic programming and prediction (lesson 01)
+    "tabular_model": "dp",
+    "bellman_backup": "dp",
+    "value_iteration": "dp",
+    "policy_evaluation": "dp",
+    "prediction_runs": "prediction",
     "EpsilonSchedule": "tabular",
     # plotting
     "plot_learning_curve": "plotting",

@@ -120,6 +120,27 @@ def _tensorflow(report: _Report) -> None:
         )
 
 
+def _data(report: _Report) -> None:
+    """The shipped files against data/MANIFEST.json: a missing, broken or empty manifest fails."""
+    restore = "run `git checkout -- data/MANIFEST.json` (the manifest lists every shipped file)"
+    if not manifest.manifest_path().exists():
+        report.add("data", "data/MANIFEST.json missing: shipped files cannot be verified", restore)
+        return
+    try:
+        entries = manifest.load()
+    except ValueError as exc:
+        report.add("data", "data/MANIFEST.json unreadable", f"{restore} ({exc})"[:200])
+        return
+    if not entries:
+        report.add("data", "data/MANIFEST.json lists no files: nothing can be verified", restore)
+        return
+    problems = manifest.verify()
+    for line in problems:
+        report.add("data", line.split(":")[0], line.split(": ", 1)[1])
+    if not problems:
+        report.add("data", f"{len(entries)} shipped files match their checksums")
+
+
 def run_checks(render: bool = True, import_tf: bool = True) -> list[Finding]:
     """Run every check and return the findings (nothing is printed)."""
     report = _Report()
@@ -139,15 +160,7 @@ def run_checks(render: bool = True, import_tf: bool = True) -> list[Finding]:
     )
     if import_tf:
         _tensorflow(report)
-    entries = manifest.load()
-    problems = manifest.verify()
-    if not manifest.manifest_path().exists():
-        report.add("data", "data/MANIFEST.json missing", "run `git checkout -- data/`")
-    elif problems:
-        for line in problems:
-            report.add("data", line.split(":")[0], line.split(": ", 1)[1])
-    else:
-        report.add("data", f"{len(entries)} shipped files match their checksums")
+    _data(report)
     if render:
         _render(report)
     return report.findings

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from livedqn_edu import manifest
 from livedqn_edu.budget import import_tensorflow
 from livedqn_edu.networks import numpy_forward
 from livedqn_edu.replay import Batch, Observation
@@ -33,7 +34,14 @@ from livedqn_edu.replay import Batch, Observation
 tf = import_tensorflow()
 import keras  # noqa: E402  (after import_tensorflow, which sets threads and log level)
 
-__all__ = ["DQNConfig", "DQNAgent", "td_targets", "double_dqn_targets", "linear_epsilon"]
+__all__ = [
+    "DQNConfig",
+    "DQNAgent",
+    "td_targets",
+    "double_dqn_targets",
+    "linear_epsilon",
+    "sync_cap",
+]
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,29 @@ def linear_epsilon(step: int, start: float, end: float, duration: int) -> float:
         return float(end)
     frac = min(max(step, 0) / duration, 1.0)
     return float(start + frac * (end - start))
+
+
+def sync_cap(syncs: int | np.ndarray, gamma: float, r_max: float = 1.0) -> float | np.ndarray:
+    """The largest Q-value reachable after ``syncs`` target syncs, starting from Q = 0.
+
+    Between two syncs the target network is frozen, so the regression targets are at most
+    ``r_max + gamma * (max of the frozen target)``; if each phase fits its targets exactly,
+    after ``k`` syncs ``Q <= r_max * (1 + gamma + ... + gamma**(k - 1))``, a cap that rises by
+    at most ``r_max * gamma**(k - 1)`` per sync towards ``r_max / (1 - gamma)``. (A network
+    that generalises can overshoot it a little; one that diverges, far.)
+
+    Args:
+        syncs: number of syncs done (an int or an array of ints).
+        gamma: discount factor in [0, 1].
+        r_max: the largest reward per step.
+
+    Example:
+        >>> round(sync_cap(6, 0.99), 3)  # 1 + 0.99 + ... + 0.99**5
+        5.852
+    """
+    k = np.asarray(syncs, dtype=np.float64)
+    cap = r_max * k if gamma == 1.0 else r_max * (1.0 - gamma**k) / (1.0 - gamma)
+    return float(cap) if np.ndim(cap) == 0 else cap
 
 
 def _as_tensor(x: Any) -> Any:
@@ -364,19 +395,21 @@ class DQNAgent:
         for t, o in zip(self.target_network.weights, self.network.weights, strict=True):
             new = o.value if cfg.tau == 1.0 else t.value + cfg.tau * (o.value - t.value)
             t.assign(tf.where(sync, new, t.value))
-        return loss, tf.reduce_mean(q_taken), norm
+        return loss, tf.reduce_mean(q_taken), norm, tf.reduce_max(q)
 
     def _learn_steps(
         self, obs: Any, actions: Any, rewards: Any, next_obs: Any, done: Any, discount: Any
     ):
         n = tf.shape(rewards)[0]
-        out = [tf.TensorArray(tf.float32, size=n) for _ in range(3)]
+        out = [tf.TensorArray(tf.float32, size=n) for _ in range(4)]
         for i in tf.range(n):
             stats = self._gradient_step(
                 _take(obs, i), actions[i], rewards[i], _take(next_obs, i), done[i], discount[i]
             )
             out = [ta.write(i, s) for ta, s in zip(out, stats, strict=True)]
-        return tuple(tf.reduce_mean(ta.stack()) for ta in out)
+        loss, q_mean, norm, q_max = (ta.stack() for ta in out)
+        return (tf.reduce_mean(loss), tf.reduce_mean(q_mean), tf.reduce_mean(norm),
+                tf.reduce_max(q_max))  # fmt: skip
 
     def learn(self, batch: Batch) -> dict[str, float]:
         """Take gradient steps on a batch: ``(B,)`` fields for one step, ``(G, B)`` for G steps.
@@ -385,9 +418,10 @@ class DQNAgent:
         the target network is synced every ``config.target_update_interval`` gradient steps.
 
         Returns:
-            ``{"td_loss", "q_values", "grad_norm"}``: means over the steps of the loss, of
-            ``Q(s, a)`` for the sampled actions (watch it for over-estimation) and of the
-            gradient norm before clipping.
+            ``{"td_loss", "q_values", "grad_norm", "q_max"}``: means over the steps of the loss,
+            of ``Q(s, a)`` for the sampled actions (watch it for over-estimation) and of the
+            gradient norm before clipping; and the largest Q-value of any action on any
+            sampled state (it cannot outgrow the cap the target syncs allow, see lesson 02).
 
         Raises:
             FloatingPointError: if the loss became NaN or infinite.
@@ -418,7 +452,7 @@ class DQNAgent:
                     f"{rewards.shape}), got shape {elapsed.shape}; leave it None for one step each"
                 )
             discount = np.float32(self.config.gamma) ** elapsed
-        loss, q_mean, norm = self._learn_fn(
+        loss, q_mean, norm, q_max = self._learn_fn(
             obs,
             actions,
             prep(rewards),
@@ -427,7 +461,12 @@ class DQNAgent:
             prep(discount),
         )
         self.gradient_steps_done += int(rewards.shape[0]) if lead == 2 else 1
-        stats = {"td_loss": float(loss), "q_values": float(q_mean), "grad_norm": float(norm)}
+        stats = {
+            "td_loss": float(loss),
+            "q_values": float(q_mean),
+            "grad_norm": float(norm),
+            "q_max": float(q_max),
+        }
         if not np.isfinite(stats["td_loss"]) or not np.isfinite(stats["q_values"]):
             raise FloatingPointError(
                 f"the TD loss became {stats['td_loss']} (mean Q {stats['q_values']}) after "
@@ -481,15 +520,23 @@ class DQNAgent:
         return path
 
     @classmethod
-    def load(cls, path: str | Path, seed: int | None = None) -> DQNAgent:
+    def load(cls, path: str | Path, seed: int | None = None, verify: bool = True) -> DQNAgent:
         """Rebuild an agent from :meth:`save`'s files; its ``metadata`` attribute holds the JSON.
+
+        A checkpoint inside the course's ``data/`` folder is a shipped file: both of its files
+        must match their SHA-256 in ``data/MANIFEST.json``, or loading stops with a
+        :class:`~livedqn_edu.manifest.ChecksumError` (a changed weight inside a valid ``.keras``
+        file would otherwise load silently). Files outside ``data/`` are not checked.
 
         Args:
             path: the ``.keras`` file (its ``.json`` must sit beside it).
             seed: seed of the new agent's random generator (default: the saved one).
+            verify: check files inside ``data/`` against the manifest; pass False to load your
+                own retrained file saved there.
 
         Raises:
             FileNotFoundError: if either file is missing.
+            ChecksumError: (a ValueError) if a file in ``data/`` does not match the manifest.
             ValueError: if a file is corrupt or not a checkpoint.
         """
         path = Path(path)
@@ -500,6 +547,9 @@ class DQNAgent:
                     f"no checkpoint file at {p}: save one with agent.save({str(path)!r}), or "
                     "rebuild the shipped CartPole one with `livedqn-edu train cartpole`"
                 )
+        if verify:
+            for p in (path, json_path):
+                manifest.verify_file(p)
         try:
             meta = json.loads(json_path.read_text(encoding="utf-8"))
             config = DQNConfig.from_dict(meta["config"])

@@ -3,6 +3,8 @@
 ``data/MANIFEST.json`` maps each shipped file (path relative to ``data/``) to its checksum, its
 size and free-form metadata (the command and seed that produced it, a checkpoint's score...).
 ``livedqn-edu doctor`` verifies it; generators call :func:`record` after writing a file.
+Loaders of shipped files (``DQNAgent.load``) call :func:`verify_file`, which refuses a file
+inside ``data/`` whose checksum differs from its manifest entry (or that has no entry).
 """
 
 from __future__ import annotations
@@ -13,7 +15,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["data_dir", "manifest_path", "sha256", "load", "record", "verify"]
+__all__ = [
+    "ChecksumError",
+    "data_dir",
+    "manifest_path",
+    "sha256",
+    "load",
+    "record",
+    "verify",
+    "verify_file",
+]
+
+
+class ChecksumError(ValueError):
+    """A file inside ``data/`` does not match ``data/MANIFEST.json`` (or is not listed there)."""
 
 
 def data_dir() -> Path:
@@ -94,3 +109,49 @@ def verify(root: Path | None = None) -> list[str]:
                 f"run `git checkout -- data/{rel}` (or regenerate it and record it)"
             )
     return problems
+
+
+def verify_file(path: Path | str, root: Path | None = None) -> bool:
+    """Check one file against the manifest if it lies inside the data folder.
+
+    Args:
+        path: the file (e.g. ``data/checkpoints/cartpole_dqn.keras``).
+        root: the data folder (default: :func:`data_dir`).
+
+    Returns:
+        True when the file is inside ``root`` and matches its manifest entry; False when it lies
+        outside ``root`` (a user's own file: there is nothing to check it against).
+
+    Raises:
+        ChecksumError: the file is inside ``root`` but its SHA-256 differs from the manifest's,
+            it has no manifest entry, or the manifest is missing or empty.
+    """
+    root = (root or data_dir()).resolve()
+    path = Path(path).resolve()
+    if root not in path.parents:
+        return False
+    rel = path.relative_to(root).as_posix()
+    own = (
+        "if it is your own retrained file, load it with verify=False (DQNAgent.load(path, "
+        "verify=False)), or record it with manifest.record(path)"
+    )
+    try:
+        entries = load(root)
+    except ValueError as exc:
+        raise ChecksumError(f"cannot verify data/{rel}: {exc}") from None
+    if not entries:
+        raise ChecksumError(
+            f"cannot verify data/{rel}: data/MANIFEST.json is missing or lists no files; restore "
+            f"it with `git checkout -- data/MANIFEST.json`; {own}"
+        )
+    entry = entries.get(rel)
+    if entry is None:
+        raise ChecksumError(
+            f"data/{rel} is not listed in data/MANIFEST.json, so it cannot be verified; {own}"
+        )
+    if sha256(path) != entry.get("sha256"):
+        raise ChecksumError(
+            f"data/{rel} does not match its SHA-256 in data/MANIFEST.json: it was changed after "
+            f"it shipped. Restore it with `git checkout -- data/{rel}`; {own}"
+        )
+    return True

@@ -277,7 +277,8 @@ def _action_function(env: Any, policy: Any, seed: int) -> Callable[[Any], Any]:
         return lambda obs: env.action_space.sample()
     if callable(policy):
         return policy
-    from livedqn_edu.tabular import _as_action_fn, _discrete_sizes
+    from livedqn_edu.dp import discrete_sizes
+    from livedqn_edu.tabular import _as_action_fn
 
-    act = _as_action_fn(policy, *_discrete_sizes(env))
+    act = _as_action_fn(policy, *discrete_sizes(env))
     return lambda obs: act(int(obs))

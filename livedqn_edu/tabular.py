@@ -31,6 +31,8 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
+from livedqn_edu.dp import discrete_sizes, optimal_return
+
 __all__ = [
     "EpsilonSchedule",
     "epsilon_greedy",
@@ -40,7 +42,7 @@ __all__ = [
     "greedy_policy",
     "evaluate_tabular",
     "greedy_path",
-    "optimal_return",
+    "optimal_return",  # lives in livedqn_edu.dp; kept here for older imports
 ]
 
 ALGORITHMS = ("q_learning", "sarsa")
@@ -58,21 +60,6 @@ def _check_alpha(alpha: float) -> None:
             f"alpha (the learning rate) must be in (0, 1], got {alpha!r}; "
             "typical values are 0.05 to 0.5"
         )
-
-
-def _discrete_sizes(env: gym.Env) -> tuple[int, int]:
-    """``(n_states, n_actions)`` of an env with Discrete spaces, else a ValueError."""
-    for name in ("observation_space", "action_space"):
-        space = getattr(env, name, None)
-        if not isinstance(space, gym.spaces.Discrete):
-            raise ValueError(
-                f"Q-tables need Discrete observation and action spaces, but env.{name} is "
-                f"{space!r}; use a toy-text env (FrozenLake-v1, CliffWalking-v1, Taxi-v4) or a "
-                "function approximator (lesson 02) for continuous states"
-            )
-    if env.observation_space.start != 0 or env.action_space.start != 0:
-        raise ValueError("Discrete spaces must start at 0 to index a Q-table")
-    return int(env.observation_space.n), int(env.action_space.n)
 
 
 def epsilon_greedy(q_values: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
@@ -247,7 +234,7 @@ def train_tabular(
         absolute TD error over the episode's steps: it shrinks as the table settles);
         ``time/seconds`` (wall time) and ``config`` (the arguments).
     """
-    n_states, n_actions = _discrete_sizes(env)
+    n_states, n_actions = discrete_sizes(env)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
@@ -371,7 +358,7 @@ def evaluate_tabular(
         episodes that reached a terminal state) and ``success_rate`` (share that reached a
         terminal state with a positive last reward: FrozenLake's goal, Taxi's drop-off).
     """
-    n_states, n_actions = _discrete_sizes(env)
+    n_states, n_actions = discrete_sizes(env)
     if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
     act = _as_action_fn(policy, n_states, n_actions)
@@ -417,7 +404,7 @@ def greedy_path(env: gym.Env, policy: Any, seed: int = 0, max_steps: int = 200) 
     Returns:
         The visited states as a list of ints, of length ``steps + 1``.
     """
-    n_states, n_actions = _discrete_sizes(env)
+    n_states, n_actions = discrete_sizes(env)
     act = _as_action_fn(policy, n_states, n_actions)
     obs, _ = env.reset(seed=seed)
     path = [int(obs)]
@@ -427,38 +414,3 @@ def greedy_path(env: gym.Env, policy: Any, seed: int = 0, max_steps: int = 200) 
         if terminated or truncated:
             break
     return path
-
-
-def optimal_return(env: gym.Env, horizon: int | None = None) -> float:
-    """The best expected return any policy can get, computed from the env's model.
-
-    Dynamic programming (backward induction over ``horizon`` steps) on the exact transition
-    table that toy-text envs expose, ``env.unwrapped.P[s][a] = [(p, s_next, r, terminated)]``,
-    averaged over the start-state distribution. Q-learning never sees this table; the number is
-    the yardstick it is measured against. Undiscounted: for FrozenLake (reward 1 at the goal
-    only) it is the best success probability within the time limit (about 0.744 in 100 steps).
-
-    Args:
-        env: a toy-text env (FrozenLake, CliffWalking, Taxi) exposing ``P``.
-        horizon: steps available (default: the env's time limit, ``env.spec.max_episode_steps``).
-
-    Returns:
-        The optimal expected undiscounted return from the start (float).
-    """
-    n_states, n_actions = _discrete_sizes(env)
-    base = env.unwrapped
-    if not hasattr(base, "P") or not hasattr(base, "initial_state_distrib"):
-        raise ValueError(f"{type(base).__name__} does not expose its model (P); toy-text envs do")
-    horizon = horizon or (env.spec.max_episode_steps if env.spec is not None else None)
-    if not horizon or horizon < 1:
-        raise ValueError(f"horizon must be a positive number of steps, got {horizon!r}")
-    # the model as arrays over all (s, a, outcome) triples
-    rows = [(s, a, p, s2, r, d) for s in range(n_states) for a in range(n_actions)
-            for p, s2, r, d in base.P[s][a]]  # fmt: skip
-    s_idx, a_idx, prob, s_next, reward, done = (np.array(c) for c in zip(*rows, strict=True))
-    value = np.zeros(n_states)
-    for _ in range(horizon):
-        q = np.zeros((n_states, n_actions))
-        np.add.at(q, (s_idx, a_idx), prob * (reward + np.where(done, 0.0, value[s_next])))
-        value = q.max(axis=1)
-    return float(np.dot(base.initial_state_distrib, value))

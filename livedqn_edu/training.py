@@ -7,9 +7,11 @@ series grouped by prefix (each group has its own ``<group>/step`` series of env 
 
 - ``charts/episodic_return``, ``charts/episode_length``, ``charts/epsilon`` (at each episode
   end): the learning curve; a return that collapses after rising signals instability.
-- ``losses/td_loss``, ``losses/q_values``, ``losses/grad_norm`` (at each learning call): a mean
-  Q far above the returns the agent can reach signals over-estimation; a loss that explodes,
-  a learning rate too high.
+- ``losses/td_loss``, ``losses/q_values``, ``losses/grad_norm``, ``losses/q_max`` (at each
+  learning call): a mean Q far above the returns the agent can reach signals over-estimation; a
+  loss that explodes, a learning rate too high; ``q_max`` (the largest Q on the sampled states)
+  cannot outgrow the cap that the target syncs so far allow
+  (:func:`~livedqn_edu.dqn.sync_cap`).
 - ``eval/mean_return``, ``eval/std_return``, ``eval/train_seconds`` (at each evaluation):
   greedy-policy quality, and the training wall time (evaluation excluded) to reach it.
 """

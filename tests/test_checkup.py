@@ -71,3 +71,32 @@ def test_doctor_stays_a_function_after_its_module_is_imported():
 
     assert callable(doctor_function)
     assert livedqn_edu.doctor is doctor_function
+
+
+def test_doctor_fails_on_an_emptied_missing_or_broken_manifest(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIVEDQN_DATA", str(tmp_path))
+    for content, said in [("{}", "lists no files"), ("", "unreadable"), (None, "missing")]:
+        path = tmp_path / "MANIFEST.json"
+        if content is None:
+            path.unlink()
+        else:
+            path.write_text(content)
+        bad = [f for f in run_checks(render=False, import_tf=False) if not f.ok]
+        assert len(bad) == 1 and bad[0].name == "data" and said in bad[0].value
+        assert "git checkout -- data/MANIFEST.json" in bad[0].fix
+        lines = []
+        assert doctor(render=False, out=lines.append) is False
+
+
+def test_doctor_command_fails_on_an_emptied_manifest(tmp_path):
+    (tmp_path / "MANIFEST.json").write_text("{}\n")
+    env = {"LIVEDQN_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    bad = subprocess.run(
+        [sys.executable, "-m", "livedqn_edu", "doctor", "--no-render"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert bad.returncode == 1
+    assert "[FIX] data" in bad.stdout and "lists no files" in bad.stdout

@@ -295,3 +295,24 @@ def test_acting_follows_weight_changes_after_refresh() -> None:
     agent.refresh()
     assert agent.act(x[0], 0.0) == 0
     np.testing.assert_allclose(agent.q_values(x), np.asarray(agent.network(x)), atol=1e-6)
+
+
+def test_sync_cap_hand_computed() -> None:
+    from livedqn_edu.dqn import sync_cap
+
+    assert sync_cap(0, 0.99) == 0.0 and sync_cap(1, 0.99) == 1.0
+    assert sync_cap(3, 0.5, r_max=2.0) == pytest.approx(3.5)  # 2 * (1 + 0.5 + 0.25)
+    assert sync_cap(4, 1.0) == 4.0
+    np.testing.assert_allclose(sync_cap(np.array([1, 2]), 0.9), [1.0, 1.9])
+    assert sync_cap(5_000, 0.99) == pytest.approx(100.0)
+
+
+def test_learn_reports_the_largest_q_on_the_batch() -> None:
+    inp = keras.Input((4,))
+    dense = keras.layers.Dense(2, kernel_initializer="zeros")
+    agent = DQNAgent(keras.Model(inp, dense(inp)), DQNConfig(learning_rate=1e-9))
+    dense.bias.assign(np.array([3.0, 7.0], np.float32))  # Q = (3, 7) for every state
+    agent.target_network.set_weights(agent.network.get_weights())
+    stats = agent.learn(_batch(np.random.default_rng(0)))
+    assert stats["q_max"] == pytest.approx(7.0, abs=1e-3)
+    assert stats["q_values"] <= stats["q_max"]

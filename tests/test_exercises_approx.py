@@ -9,7 +9,12 @@ import pytest
 
 from livedqn_edu.approx import semi_gradient_update
 from livedqn_edu.discretize import bucket
-from livedqn_edu.exercises import check_bucket, check_semi_gradient_update
+from livedqn_edu.exercises import (
+    check_bucket,
+    check_fourier_features,
+    check_semi_gradient_update,
+    check_sync_bound,
+)
 
 
 def stub(*args):
@@ -85,3 +90,54 @@ def test_bucket_rejects_mistakes(wrong, hint: str, capsys: pytest.CaptureFixture
 def test_update_rejects_mistakes(wrong, hint: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert not check_semi_gradient_update(wrong)
     assert hint in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- Fourier features and syncs
+
+
+def _fourier_right(unit_obs, coefficients):
+    return np.cos(np.pi * coefficients @ unit_obs)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda s, c: np.cos(c @ s),  # no pi
+        lambda s, c: np.sin(np.pi * c @ s),  # sine
+        lambda s, c: np.cos(2 * np.pi * c @ s),  # 2 pi
+        lambda s, c: np.cos(np.pi * c.sum(axis=0) * s),  # shape (d,), not (k,)
+    ],
+)
+def test_fourier_rejects(wrong, capsys) -> None:
+    assert not check_fourier_features(wrong)
+    assert "[FAIL]" in capsys.readouterr().out
+
+
+def test_fourier_accepts_the_package() -> None:
+    from livedqn_edu.approx import fourier_features
+
+    assert check_fourier_features(_fourier_right)
+    assert check_fourier_features(fourier_features)
+
+
+def _bound_right(k, r_max, gamma):
+    return r_max * sum(gamma**i for i in range(k))
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda k, r, g: r * sum(g**i for i in range(k + 1)),  # one term too many
+        lambda k, r, g: r * k,  # ignores the discount
+        lambda k, r, g: r / (1 - g),  # the limit, whatever k
+        lambda k, r, g: r * g**k,  # one term only
+    ],
+)
+def test_sync_bound_rejects(wrong, capsys) -> None:
+    assert not check_sync_bound(wrong)
+    assert "[FAIL]" in capsys.readouterr().out
+
+
+def test_sync_bound_accepts() -> None:
+    assert check_sync_bound(_bound_right)
+    assert check_sync_bound(lambda k, r, g: r * (1 - g**k) / (1 - g))

@@ -13,6 +13,9 @@ from livedqn_edu.exercises.approx import *  # noqa: F403
 from livedqn_edu.exercises.article import *  # noqa: F403
 from livedqn_edu.exercises.baselines import *  # noqa: F403
 from livedqn_edu.exercises.dqn import *  # noqa: F403
+from livedqn_edu.exercises.dqn_loop import *  # noqa: F403
+from livedqn_edu.exercises.foundations import *  # noqa: F403
+from livedqn_edu.exercises.improvements import *  # noqa: F403
 from livedqn_edu.exercises.live_room import *  # noqa: F403
 from livedqn_edu.exercises.offline import *  # noqa: F403
 from livedqn_edu.exercises.recommender import *  # noqa: F403

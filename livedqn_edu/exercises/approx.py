@@ -3,7 +3,9 @@
 - :func:`check_bucket`: the learner's ``bucket(x, low, high, n_bins)``, the equal-width bin of
   a value, clipped to the edges (the building block of discretising CartPole's state).
 - :func:`check_semi_gradient_update`: the learner's semi-gradient Q-learning step for a linear
-  Q-function, ``w[a] += alpha * (r + gamma * max_b w[b] . x' - w[a] . x) * x``.
+  Q-function, ``w[a] += alpha * (r + gamma * max_b w[b] . x' - w[a] . x) * x``;
+- :func:`check_fourier_features`: the Fourier basis ``cos(pi * C @ s)`` of a scaled state;
+- :func:`check_sync_bound`: how high Q-values can climb after ``k`` target syncs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ import numpy as np
 
 from livedqn_edu.exercises._core import Case, CheckResult, run_checks
 
-__all__ = ["check_bucket", "check_semi_gradient_update"]
+__all__ = [
+    "check_bucket",
+    "check_fourier_features",
+    "check_semi_gradient_update",
+    "check_sync_bound",
+]
 
 
 def _bucket_cases() -> list[Case]:
@@ -111,3 +118,74 @@ def check_semi_gradient_update(func: Callable[..., Any]) -> CheckResult:
     both accepted).
     """
     return run_checks("check_semi_gradient_update", func, _update_cases())
+
+
+def check_fourier_features(func: Callable[..., Any]) -> CheckResult:
+    """Check ``func(unit_obs, coefficients) -> (k,)``: ``cos(pi * coefficients @ unit_obs)``.
+
+    ``unit_obs`` is ``(d,)`` in ``[0, 1]``, ``coefficients`` ``(k, d)`` integer vectors.
+    """
+    c2 = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    cases = [
+        Case(
+            "d = 2, s = (0.5, 0), coefficients (0,0), (1,0), (0,1), (1,1)",
+            (np.array([0.5, 0.0]), c2),
+            # pi * c . s = 0, pi/2, 0, pi/2 -> cos: 1, 0, 1, 0
+            np.array([1.0, 0.0, 1.0, 0.0]),
+            "feature i is cos(pi * (c_i . s)): one dot product per row of coefficients "
+            "(coefficients @ unit_obs), times pi, then the cosine",
+        ),
+        Case(
+            "d = 2, s = (1, 1/3)",
+            (np.array([1.0, 1 / 3]), c2),
+            # pi * c . s = 0, pi, pi/3, 4 pi/3 -> 1, -1, 0.5, -0.5
+            np.array([1.0, -1.0, 0.5, -0.5]),
+            "multiply by pi (not 2 pi) inside the cosine, and use cos, not sin",
+        ),
+        Case(
+            "d = 3, coefficient (2, 0, 1), s = (0.25, 0.9, 0.5)",
+            (np.array([0.25, 0.9, 0.5]), np.array([[2.0, 0.0, 1.0]])),
+            np.array([-1.0]),  # pi * (0.5 + 0 + 0.5) = pi -> cos = -1
+            "the result has one feature per ROW of coefficients: shape (k,)",
+        ),
+    ]
+    return run_checks("fourier_features", func, cases)
+
+
+def check_sync_bound(func: Callable[..., Any]) -> CheckResult:
+    """Check ``func(k, r_max, gamma)``: the largest Q a network can reach after ``k`` syncs.
+
+    Starting from Q = 0 everywhere, each regression phase fits ``r + gamma * max Q_target``,
+    and ``Q_target`` only changes at a sync, so after ``k`` phases
+    ``Q <= r_max * (1 + gamma + ... + gamma**(k - 1))`` (if each phase fits its targets exactly).
+    """
+    cases = [
+        Case("no sync yet: k = 0", (0, 1.0, 0.99), 0.0, "before the first phase Q is 0"),
+        Case(
+            "one phase: k = 1",
+            (1, 1.0, 0.99),
+            1.0,  # the targets are r + gamma * 0 = r <= r_max
+            "during the first phase the target network still says 0: the targets are at most r_max",
+        ),
+        Case(
+            "six phases, r_max 1, gamma 0.99",
+            (6, 1.0, 0.99),
+            (1 - 0.99**6) / (1 - 0.99),  # 1 + 0.99 + ... + 0.99**5 = 5.852
+            "each phase adds one more discounted reward: r_max * (1 - gamma**k) / (1 - gamma), "
+            "k terms from gamma**0 to gamma**(k - 1)",
+        ),
+        Case(
+            "k = 3, r_max 2, gamma 0.5",
+            (3, 2.0, 0.5),
+            3.5,  # 2 * (1 + 0.5 + 0.25) = 3.5
+            "scale by r_max and use gamma: 2 * (1 + 0.5 + 0.25)",
+        ),
+        Case(
+            "many syncs approach r_max / (1 - gamma)",
+            (2_000, 1.0, 0.99),
+            100.0,
+            "the geometric sum tends to r_max / (1 - gamma) (100 here); it never exceeds it",
+            atol=1e-4,
+        ),
+    ]
+    return run_checks("sync_bound", func, cases)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from livedqn_edu.exercises._core import Case, CheckResult, run_checks
+from livedqn_edu.exercises._core import Case, CheckResult, WrongAnswer, answer_array, run_checks
 
 __all__ = [
     "check_discounted_return",
@@ -275,12 +275,14 @@ def check_taxi_q_table(q: Any, episodes: int = 1_000, seed: int = 2024) -> Check
 
     env = gym.make("Taxi-v4")
     best = optimal_return(env)
-    table = np.asarray(q, dtype=float)
     cache: dict[str, dict[str, Any]] = {}
 
     def measure(metric: str) -> float:
+        table = answer_array(q, "your Q-table")
         if table.shape != (500, 6):
-            raise ValueError(f"a Taxi-v4 Q-table has shape (500, 6), got {table.shape}")
+            raise WrongAnswer(f"a Taxi-v4 Q-table has shape (500, 6), got {table.shape}")
+        if not np.all(np.isfinite(table)):
+            raise WrongAnswer("the Q-table holds NaN or infinite values")
         if "result" not in cache:
             cache["result"] = evaluate_tabular(env, table, episodes, seed=seed)
         return round(cache["result"][metric], 3)
@@ -293,6 +295,7 @@ def check_taxi_q_table(q: Any, episodes: int = 1_000, seed: int = 2024) -> Check
             "train longer (more episodes) or explore more: states never visited keep Q = 0 "
             "and the taxi wanders there until the 200-step limit",
             compare=lambda got, want: got >= want,
+            timeout=120.0,  # 1,000 episodes of up to 200 steps
         ),
         Case(
             f"greedy mean return >= optimum - 1 = {best - 1:.2f}",
@@ -301,6 +304,7 @@ def check_taxi_q_table(q: Any, episodes: int = 1_000, seed: int = 2024) -> Check
             "the taxi delivers but takes detours: use gamma close to 1 (0.99) so that every "
             "extra step (-1) counts, and let epsilon become small so the table settles",
             compare=lambda got, want: got >= want,
+            timeout=120.0,  # 1,000 episodes of up to 200 steps
         ),
     ]
     return run_checks("taxi_q_table", measure, cases)

@@ -25,13 +25,13 @@ def test_agent_observation_keeps_the_network_inputs_and_cleans_them() -> None:
     assert sorted(x) == ["candidates", "mask", "user"]
     assert x["candidates"].dtype == np.float32 and x["mask"].dtype == bool
     assert np.array_equal(x["candidates"], obs["candidates"])  # a clean world is left as is
-    # a world padding one unnamed column with garbage, and a NaN: both become 0
-    dirty = dict(obs, candidates=np.concatenate([obs["candidates"], np.full((3, 10, 1), -3e3)], -1))
-    dirty["user"] = obs["user"].copy()
+    # NaN and inf become 0
+    dirty = dict(obs, user=obs["user"].copy(), candidates=obs["candidates"].copy())
     dirty["user"][0, 0] = np.nan
+    dirty["candidates"][1, 2, 3] = np.inf
     y = rt.agent_observation(dirty)
-    assert np.all(y["candidates"][..., -1] == 0.0) and y["user"][0, 0] == 0.0
-    assert np.array_equal(y["candidates"][..., :-1], obs["candidates"])
+    assert y["user"][0, 0] == 0.0 and y["candidates"][1, 2, 3] == 0.0
+    assert np.array_equal(y["user"][1:], obs["user"][1:])
 
 
 def test_tiny_training_run_is_reproducible_and_seed_dependent() -> None:
@@ -125,10 +125,12 @@ SHIPPED = data_dir() / "checkpoints" / f"{rt.CHECKPOINT_NAME}.keras"
 def test_shipped_checkpoint_loads_and_beats_random(gamma0: bool) -> None:
     agent = rt.load_live_room_agent(gamma0=gamma0)
     assert agent.config.gamma == (0.0 if gamma0 else rt.LIVE_ROOM_DQN.gamma)
-    # 300 held-out viewers (seed 123, not a training seed): Random scores ~7, the DQN ~16
+    # 300 held-out viewers (seed 123, not a training seed), the same viewers for both policies:
+    # the DQN's per-viewer gain over random has a 95% interval above 0
     dqn = run_policy(rt.greedy_policy(agent), 300, 7, seed=123)["return"]
     rnd = run_policy(random_policy(0), 300, 7, seed=123)["return"]
-    assert dqn.mean() > 1.5 * rnd.mean()
+    diff = (dqn - rnd).to_numpy()
+    assert diff.mean() - 1.96 * diff.std(ddof=1) / np.sqrt(diff.size) > 0
 
 
 def test_keep_best_returns_the_network_of_the_best_evaluation() -> None:

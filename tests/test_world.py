@@ -23,14 +23,7 @@ from livedqn_edu.envs.vector_eval import (
     random_policy,
     run_policy,
 )
-from livedqn_edu.envs.world import (
-    COMPONENTS,
-    World,
-    candidate_feature_names,
-    most_viewers,
-    random_valid_slot,
-    user_feature_names,
-)
+from livedqn_edu.envs.world import COMPONENTS, World, most_viewers, random_valid_slot
 
 SMALL = WorldConfig(n_rooms=120, days=2)
 
@@ -105,7 +98,8 @@ def test_room_schedules_are_consistent(world: World) -> None:
         ids = r.live_ids[s, : r.n_live[s]]
         assert set(ids) == set(np.flatnonzero(r.live[s]))
         assert (np.diff(r.audience[ids]) <= 0).all()  # sorted by audience
-        assert set(r.shuffled_ids[s, : r.n_live[s]]) == set(ids)
+        assert set(r.pool_ids[s, : r.n_live[s]]) == set(ids)
+        assert (r.pool_ids[s, r.n_live[s] :] == -1).all()
 
 
 def test_rooms_live_mostly_in_the_evening_and_more_on_weekends() -> None:
@@ -148,9 +142,9 @@ def test_config_field_docs_cover_every_field() -> None:
 # --- observations and steps ------------------------------------------------------------------
 def test_observation_shapes_and_dtypes(world: World) -> None:
     obs = world.reset(7, seed=0)
-    k, nc = SMALL.k, SMALL.n_categories
-    assert obs["user"].shape == (7, len(user_feature_names(nc))) and obs["user"].dtype == np.float32
-    assert obs["candidates"].shape == (7, k, len(candidate_feature_names(nc)))
+    k, spec = SMALL.k, world.features
+    assert obs["user"].shape == (7, spec.width("user")) and obs["user"].dtype == np.float32
+    assert obs["candidates"].shape == (7, k, spec.width("candidates"))
     assert obs["candidates"].dtype == np.float32
     assert obs["mask"].shape == (7, k) and obs["mask"].dtype == bool
     assert (obs["room_ids"][~obs["mask"]] == -1).all()
@@ -175,7 +169,7 @@ def test_step_rejects_bad_actions_and_can_go_on(world: World) -> None:
     t0 = world.t.copy()
     with pytest.raises(ValueError, match="shape"):
         world.step(np.zeros(2, dtype=np.int64))
-    with pytest.raises(TypeError, match="integers"):
+    with pytest.raises(TypeError, match="integer slots"):
         world.step(np.zeros(3))
     with pytest.raises(ValueError, match=r"actions\[1\] = 10 is out of range"):
         world.step(np.array([0, 10, 0]))
@@ -268,7 +262,7 @@ def test_follows_grow_the_followed_set() -> None:
     w = World(cfg)
     obs = w.reset(10, seed=4)
     before = w.viewers.n_follows.copy()
-    slots = (obs["candidates"][:, :, cfg.n_categories + 1] == 0).argmax(axis=1)  # unfollowed
+    slots = (w.features.column(obs, "followed") == 0).argmax(axis=1)  # unfollowed
     _, parts = w.step(slots)
     v = w.viewers
     assert (v.n_follows == before + parts["follow"]).all() and parts["follow"].sum() >= 8
@@ -349,7 +343,7 @@ def test_showing_a_category_again_tires_the_viewer() -> None:
 def test_watch_time_is_longer_for_better_matches_and_heavy_tailed(world: World) -> None:
     world.reset(200, seed=1)
     rooms = np.arange(world.rooms.n_rooms)[None, :].repeat(200, axis=0)
-    match = world._match[:, :-1]
+    match = world.viewers.taste @ world.rooms.content.T
     mu = world.watch_log_mean(rooms)
     # log-minutes rise by watch_match_gain (1.0) per unit of match, quality held fixed
     quality = 0.2 * world.rooms.quality[None, :]

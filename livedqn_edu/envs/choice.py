@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["choice_probabilities", "expected_truncated_lognormal", "normal_cdf", "sigmoid"]
+__all__ = [
+    "choice_probabilities",
+    "click_browse_probabilities",
+    "expected_truncated_lognormal",
+    "normal_cdf",
+    "sigmoid",
+]
 
 
 def choice_probabilities(
@@ -37,16 +43,38 @@ def choice_probabilities(
         >>> choice_probabilities(0.0, 0.0, 0.0).round(3).tolist()
         [0.333, 0.333, 0.333]
     """
-    u = np.stack(
-        np.broadcast_arrays(
-            np.asarray(utility, dtype=np.float64),
-            np.asarray(browse_utility, dtype=np.float64),
-            np.asarray(close_utility, dtype=np.float64),
-        ),
-        axis=-1,
-    )
-    e = np.exp(u - u.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    return np.stack(np.broadcast_arrays(*_logit3(utility, browse_utility, close_utility)), -1)
+
+
+def click_browse_probabilities(
+    utility: np.ndarray | float,
+    browse_utility: np.ndarray | float,
+    close_utility: np.ndarray | float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first two probabilities of :func:`choice_probabilities` (click, keep browsing).
+
+    The same logit, without stacking: the fewest array operations, for the world's step.
+
+    Returns:
+        ``(p_click, p_browse)``, float64 arrays of the broadcast shape.
+    """
+    click, browse, _ = _logit3(utility, browse_utility, close_utility)
+    return click, browse
+
+
+def _logit3(
+    utility: np.ndarray | float,
+    browse_utility: np.ndarray | float,
+    close_utility: np.ndarray | float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(click, browse, close) probabilities; the largest utility is subtracted before ``exp``."""
+    u = np.asarray(utility, dtype=np.float64)
+    top = np.maximum(np.maximum(u, browse_utility), close_utility)
+    e_room = np.exp(u - top)
+    e_browse = np.exp(browse_utility - top)
+    e_close = np.exp(close_utility - top)
+    total = e_room + e_browse + e_close
+    return e_room / total, e_browse / total, e_close / total
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:

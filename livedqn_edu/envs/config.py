@@ -94,6 +94,8 @@ class WorldConfig:
     """utility of "keep browsing" (skip the shown room)."""
     close_utility: float = -3.5
     """utility of "close the app" (end the session now)."""
+    min_session_minutes: float = 5.0
+    """smallest time budget of a session, in minutes (added to the exponential budget)."""
     skip_minutes: float = 0.2
     """time a skipped recommendation costs, in minutes."""
 
@@ -102,6 +104,8 @@ class WorldConfig:
     """median watch time of an average click, in minutes (before the stream-end cut)."""
     watch_match_gain: float = 1.0
     """log-minutes gained per unit of taste-content match."""
+    watch_quality_gain: float = 0.2
+    """log-minutes gained per standard deviation of room quality."""
     watch_sigma: float = 1.2
     """standard deviation of log watch minutes (heavy tail)."""
     gift_logit: float = -5.4

@@ -11,14 +11,9 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from livedqn_edu.envs import _render
-from livedqn_edu.envs._single import OneViewer
 from livedqn_edu.envs.config import WorldConfig
-from livedqn_edu.envs.world import (
-    FEATURE_MAX,
-    World,
-    candidate_feature_names,
-    user_feature_names,
-)
+from livedqn_edu.envs.features import feature_spec
+from livedqn_edu.envs.world import COMPONENTS, World
 
 __all__ = ["LiveRoomEnv"]
 
@@ -37,7 +32,8 @@ class LiveRoomEnv(gym.Env):
     tires the viewer. A session ends when the viewer closes the app or runs out of patience or
     time; the next visit comes sooner after a satisfying session; a viewer who stays unhappy
     churns. Rooms go live and offline on their own weekly schedules (mostly in the evening).
-    The world behind the env is :class:`livedqn_edu.envs.world.World` with one viewer.
+    The env *is* :class:`livedqn_edu.envs.world.World` with one viewer: the same code steps one
+    viewer here and thousands in the vectorised world.
 
     ## Action Space
     ``Discrete(K)`` (``K = 10`` by default): the slot of the candidate to recommend.
@@ -50,45 +46,30 @@ class LiveRoomEnv(gym.Env):
     raises ``ValueError``/``TypeError`` and leaves the episode as it was.
 
     ## Observation Space
-    A ``Dict`` with three entries (``F = 14``, ``U = 16`` with 8 categories):
+    A ``Dict`` with three entries (``U`` user columns, ``F`` candidate columns, both from the
+    world's feature spec, :mod:`livedqn_edu.envs.features`):
 
-    | Key          | Space                          | Meaning                                   |
-    |--------------|--------------------------------|-------------------------------------------|
-    | `user`       | `Box(-1, 10, (U,), float32)`   | the viewer's context (below)              |
-    | `candidates` | `Box(0, 10, (K, F), float32)`  | one row of features per slot (below)      |
-    | `mask`       | `MultiBinary(K)` (int8)        | 1 where the slot holds a live room        |
+    | Key | Space | Meaning |
+    |---|---|---|
+    | `user` | `Box(low, high, (U,), float32)` | the viewer's context (below) |
+    | `candidates` | `Box(low, high, (K, F), float32)` | one row of features per slot (below) |
+    | `mask` | `MultiBinary(K)` (int8) | 1 where the slot holds a live room |
 
-    Every feature is clipped to at most 10 (``world.FEATURE_MAX``). `user` columns:
+    Each column holds ``clip(raw / scale, Min, Max)``. `user` columns (8 categories):
 
-    | Num  | Observation                                   | Min | Max |
-    |------|-----------------------------------------------|-----|-----|
-    | 0, 1 | sin, cos of the time of day                   | -1  | 1   |
-    | 2    | weekend (Saturday or Sunday)                  | 0   | 1   |
-    | 3    | day of the week / 6 (Monday = 0)              | 0   | 1   |
-    | 4    | recommendations shown this session / 30       | 0   | 10  |
-    | 5    | watch minutes this session / 60               | 0   | 10  |
-    | 6-13 | recent impressions per category / 5 (fatigue) | 0   | 10  |
-    | 14   | followed rooms / max_follows                  | 0   | 1   |
-    | 15   | share of the horizon elapsed                  | 0   | 1   |
+    {user_table}
 
     `candidates` columns (zeros in empty slots):
 
-    | Num | Observation                                          | Min | Max |
-    |-----|------------------------------------------------------|-----|-----|
-    | 0-7 | category one-hot                                     | 0   | 1   |
-    | 8   | log(audience / smallest audience) / 5                | 0   | 10  |
-    | 9   | the viewer follows this room                         | 0   | 1   |
-    | 10  | log(1 + minutes the viewer watched this room) / 5    | 0   | 10  |
-    | 11  | hours since the stream went live / 5                 | 0   | 10  |
-    | 12  | recent impressions of this room's category / 5       | 0   | 10  |
-    | 13  | share of the viewer's watch minutes in this category | 0   | 1   |
+    {candidate_table}
 
     ## Rewards
     ``reward_watch * watch_minutes + reward_follow * follow + reward_gift * coins +
     reward_return * return_visit`` (default 0.1 per watch minute, the others 0). ``info``
     carries every component: ``click``, ``watch_minutes``, ``gift`` (coins), ``follow``,
-    ``return_visit`` (the session ended and the viewer comes back the next day), ``session_end``,
-    ``churn``, ``choice`` (0 click, 1 keep browsing, 2 close the app), ``room``, ``category``.
+    ``return_visit`` (the session ended and the viewer comes back the next day),
+    ``session_end``, ``churn``, ``choice`` (0 click, 1 keep browsing, 2 close the app),
+    ``room``, ``category``.
 
     ## Starting State
     A new viewer drawn from ``self.np_random`` (taste, patience, activeness, gift propensity,
@@ -150,26 +131,21 @@ class LiveRoomEnv(gym.Env):
         self.config = dataclasses.replace(config or WorldConfig(), **overrides)
         self.render_mode = render_mode
         self.world = World(self.config)
-        self._kernel = OneViewer(self.world)
-        c = self.config
-        self.k = c.k
-        n_user = len(user_feature_names(c.n_categories))
-        n_feat = len(candidate_feature_names(c.n_categories))
-        nc = c.n_categories
-        user_low = np.zeros(n_user, dtype=np.float32)
-        user_low[:2] = -1.0
-        user_high = np.ones(n_user, dtype=np.float32)
-        user_high[4 : 6 + nc] = FEATURE_MAX  # session progress and fatigue
-        cand_high = np.ones((c.k, n_feat), dtype=np.float32)
-        cand_high[:, [nc, nc + 2, nc + 3, nc + 4]] = FEATURE_MAX  # audience, history, time, fatigue
+        self.features = spec = self.world.features
+        self.k = k = self.config.k
+        user_low, user_high = spec.bounds("user")
+        cand_low, cand_high = spec.bounds("candidates")
         self.observation_space = spaces.Dict(
             {
-                "user": spaces.Box(user_low, user_high, (n_user,), np.float32),
-                "candidates": spaces.Box(np.zeros_like(cand_high), cand_high, None, np.float32),
-                "mask": spaces.MultiBinary(c.k),
+                "user": spaces.Box(user_low, user_high, user_low.shape, np.float32),
+                "candidates": spaces.Box(
+                    np.tile(cand_low, (k, 1)), np.tile(cand_high, (k, 1)), None, np.float32
+                ),
+                "mask": spaces.MultiBinary(k),
             }
         )
-        self.action_space = spaces.Discrete(c.k)
+        self.action_space = spaces.Discrete(k)
+        self._action = np.zeros(1, dtype=np.int64)
         self._obs: dict[str, np.ndarray] | None = None
         self._over = False
         self._last: dict[str, Any] | None = None
@@ -181,7 +157,6 @@ class LiveRoomEnv(gym.Env):
         """Draw a new viewer (from ``self.np_random``) and return the first observation."""
         super().reset(seed=seed)
         batch = self.world.reset(1, rng=self.np_random)
-        self._kernel.bind()
         self._over = False
         self._last = None
         obs = self._single(batch)
@@ -193,21 +168,18 @@ class LiveRoomEnv(gym.Env):
             raise ResetNeeded("call env.reset(seed=...) before env.step(action)")
         if self._over:
             raise ResetNeeded("the episode is over (terminated or truncated): call env.reset()")
-        slot = self._check_action(action)
-        info: dict[str, Any] = self._kernel.step(slot)  # == World.step with one viewer, faster
-        c = self.config
-        reward = (
-            c.reward_watch * info["watch_minutes"] + c.reward_follow * info["follow"]
-            + c.reward_gift * info["gift"] + c.reward_return * info["return_visit"]
-        )  # fmt: skip
-        self._obs = obs = self._kernel.observe()
-        info["room_ids"] = self.world.room_ids[0].copy()
-        info["clock_minutes"] = float(self.world.viewers.t[0])  # type: ignore[union-attr]
-        terminated = bool(info["churn"])
-        truncated = bool(info["done"]) and not terminated
+        self._action[0] = slot = self._check_action(action)
+        rewards, parts = self.world.step(self._action)
+        info: dict[str, Any] = {key: parts[key].item(0) for key in COMPONENTS}
+        batch = self.world.observe()
+        obs = self._single(batch)
+        info["room_ids"] = batch["room_ids"][0]
+        info["clock_minutes"] = self.world.t.item(0)
+        terminated = info["churn"]
+        truncated = info["done"] and not terminated
         self._over = terminated or truncated
         self._last = {"slot": slot, **info}
-        return obs, float(reward), terminated, truncated, info
+        return obs, rewards.item(0), terminated, truncated, info
 
     def render(self) -> str | np.ndarray | None:
         """A text (``ansi``) or picture (``rgb_array``) view of the candidates and the response."""
@@ -222,10 +194,12 @@ class LiveRoomEnv(gym.Env):
 
     # --- helpers ----------------------------------------------------------------------------------
     def _single(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        # the world returns new arrays at each call: the caller may change these freely
+        self._mask = batch["mask"][0]
         self._obs = {
             "user": batch["user"][0],
             "candidates": batch["candidates"][0],
-            "mask": batch["mask"][0].astype(np.int8),
+            "mask": self._mask.astype(np.int8),
         }
         return self._obs
 
@@ -233,7 +207,7 @@ class LiveRoomEnv(gym.Env):
         """The slots that hold a room right now."""
         if self._obs is None:
             raise ResetNeeded("call env.reset() first")
-        return np.flatnonzero(self._obs["mask"]).tolist()
+        return np.flatnonzero(self._mask).tolist()
 
     def _check_action(self, action: Any) -> int:
         if isinstance(action, np.ndarray) and action.shape == ():
@@ -249,8 +223,15 @@ class LiveRoomEnv(gym.Env):
                 f"action {slot} is out of range: slots are 0..{self.k - 1}; "
                 f"valid slots now: {self.valid_actions()}"
             )
-        if not self._obs["mask"][slot]:  # type: ignore[index]
+        if not self._mask[slot]:  # the world's own mask, not the caller's copy
             raise ValueError(
                 f"action {slot} is an empty (masked) slot; valid slots now: {self.valid_actions()}"
             )
         return slot
+
+
+_SPEC = feature_spec()
+LiveRoomEnv.__doc__ = (LiveRoomEnv.__doc__ or "").format(
+    user_table="\n    ".join(_SPEC.markdown("user").splitlines()),
+    candidate_table="\n    ".join(_SPEC.markdown("candidates").splitlines()),
+)

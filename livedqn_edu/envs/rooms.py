@@ -62,8 +62,10 @@ class Rooms:
             ``MINUTES_PER_WEEK``); only meaningful where ``live``.
         live_ids: ``(n_slots, max_live)`` int64, ids of the rooms live in slot ``s`` sorted by
             audience (largest first), padded with -1.
-        shuffled_ids: ``(n_slots, max_live)`` int64, the same rooms in a fixed random order
-            (the exploratory candidate source walks this list), padded with -1.
+        pool_ids: ``(n_slots, max_live + 1)`` int64, the same rooms as the candidate generator
+            reads them: the ``popular_slots`` most watched first, then the others in a fixed
+            random order (the discovery window walks them), padded with -1 (the last column is
+            always -1).
         n_live: ``(n_slots,)`` int64, number of rooms live in slot ``s``.
     """
 
@@ -76,7 +78,7 @@ class Rooms:
     start: np.ndarray
     end: np.ndarray
     live_ids: np.ndarray
-    shuffled_ids: np.ndarray
+    pool_ids: np.ndarray
     n_live: np.ndarray
 
     @property
@@ -247,12 +249,13 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
     n_live = live.sum(axis=1).astype(np.int64)
     width = max(1, int(n_live.max()))
     live_ids = np.full((live.shape[0], width), -1, dtype=np.int64)
-    shuffled = np.full_like(live_ids, -1)
+    pool = np.full((live.shape[0], width + 1), -1, dtype=np.int64)
     by_audience = np.argsort(-audience, kind="stable")
+    p = c.popular_slots
     for s in range(live.shape[0]):
         ids = by_audience[live[s, by_audience]]
         live_ids[s, : ids.size] = ids
-        shuffled[s, : ids.size] = rng.permutation(ids)
+        pool[s, : ids.size] = np.concatenate([ids[:p], rng.permutation(ids[p:])])
     return Rooms(
         category=category,
         content=content,
@@ -263,6 +266,6 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
         start=start,
         end=end,
         live_ids=live_ids,
-        shuffled_ids=shuffled,
+        pool_ids=pool,
         n_live=n_live,
     )

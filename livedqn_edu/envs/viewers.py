@@ -14,7 +14,7 @@ import numpy as np
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.rooms import MINUTES_PER_DAY, Rooms
 
-__all__ = ["Viewers", "make_viewers", "visit_time"]
+__all__ = ["Viewers", "make_viewers", "start_sessions", "visit_times"]
 
 
 @dataclass
@@ -76,25 +76,32 @@ class Viewers:
         """Number of viewers."""
         return int(self.t.shape[0])
 
+    def sort_follows(self, idx: np.ndarray) -> None:
+        """Keep the follow lists of viewers ``idx`` sorted by minutes watched (most first)."""
+        fl = self.follow_list[idx]
+        key = np.where(fl >= 0, -self.habit[idx[:, None], fl], np.inf)
+        self.follow_list[idx] = np.take_along_axis(fl, np.argsort(key, axis=1, kind="stable"), 1)
 
-def visit_time(
-    day: np.ndarray, visit_hour: np.ndarray, sd: float, rng: np.random.Generator
-) -> np.ndarray:
-    """Clock minute of a visit on ``day`` near the viewer's preferred hour.
 
-    The hour is not clipped to the day: a viewer who likes 23:30 sometimes comes at 00:15 (the
-    next calendar day) or at 22:40; only the very first visit is kept at or after minute 0.
+def visit_times(day: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    """Clock minute of a visit at ``hour`` (any real number) of ``day``, never before minute 0.
+
+    The hour is not wrapped to the day: a viewer who likes 23:30 sometimes comes at 00:15 (the
+    next calendar day, hour 24.25) or at 22:40.
     """
-    hour = rng.normal(visit_hour, sd)
     return np.maximum(day * MINUTES_PER_DAY + hour * 60.0, 0.0)
 
 
-def start_session(v: Viewers, idx: np.ndarray, rng: np.random.Generator) -> None:
-    """Reset the per-session state of viewers ``idx`` (patience, time budget, counters)."""
+def start_sessions(v: Viewers, idx: np.ndarray, u: np.ndarray, config: WorldConfig) -> None:
+    """Start a session for viewers ``idx``: patience, time budget and counters.
+
+    The time budget is ``min_session_minutes + session_minutes * Exp(1)``, the exponential drawn
+    from the uniforms ``u`` ``(len(idx),)`` by inversion.
+    """
     v.session_steps[idx] = 0
     v.session_minutes_watched[idx] = 0.0
     v.patience_left[idx] = v.patience[idx]
-    v.budget_left[idx] = v.session_minutes[idx] * rng.exponential(1.0, idx.size) + 5.0
+    v.budget_left[idx] = config.min_session_minutes - v.session_minutes[idx] * np.log1p(-u)
     v.sessions[idx] += 1
 
 
@@ -141,7 +148,7 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
         gift_propensity=rng.normal(0.0, 1.0, n),
         visit_hour=visit_hour,
         session_minutes=c.mean_session_minutes * rng.lognormal(-0.125, 0.5, n),
-        t=visit_time(np.zeros(n), visit_hour, 0.5, rng),
+        t=visit_times(np.zeros(n), visit_hour + 0.5 * rng.standard_normal(n)),
         done=np.zeros(n, dtype=bool),
         churned=np.zeros(n, dtype=bool),
         followed=followed,
@@ -157,5 +164,5 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
         unhappy_streak=np.zeros(n, dtype=np.int64),
         sessions=np.zeros(n, dtype=np.int64),
     )
-    start_session(v, np.arange(n), rng)
+    start_sessions(v, np.arange(n), rng.random(n), c)
     return v

@@ -10,14 +10,13 @@ in ``data/README.md``):
 
 :func:`generate_logs` runs the logging policy in the world; :func:`load_logs` and
 :func:`load_rooms` (from :mod:`livedqn_edu.recsys.loading`) read and validate the files with a
-clear error naming the file, the row and the column; :func:`data_command` is
-``livedqn-edu data --stats`` / ``--regenerate``.
+clear error naming the file, the row and the column; ``livedqn-edu data`` lives in
+:mod:`livedqn_edu.recsys.datacard`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,7 +43,6 @@ __all__ = [
     "ROOMS_FILE",
     "LoggingPolicyConfig",
     "candidate_matrix",
-    "data_command",
     "generate_logs",
     "load_logs",
     "load_rooms",
@@ -166,10 +164,3 @@ def generate_logs(
         }
     )
     return logs, rooms_table(world)
-
-
-def data_command(stats: bool, regenerate: bool, out_dir: Path | str | None = None) -> int:
-    """``livedqn-edu data --stats`` / ``--regenerate`` (see :mod:`livedqn_edu.recsys.datacard`)."""
-    from livedqn_edu.recsys.datacard import run_data_command  # noqa: PLC0415  (avoids a cycle)
-
-    return run_data_command(stats=stats, regenerate=regenerate, out_dir=out_dir)

@@ -18,7 +18,6 @@ Oracles must see the world the evaluation runs: ``policy.attach(world)`` (done b
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -63,15 +62,6 @@ class MyopicOracle(_WorldPolicy):
     def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
         mask = _check_obs(obs)
         return np.where(mask, self._world(obs).expected_immediate_reward(), -np.inf)
-
-
-def _fork(world: World, rng: np.random.Generator) -> World:
-    """A copy of ``world`` sharing its rooms but with its own viewers' state and generator."""
-    sim = copy.copy(world)
-    sim.viewers = copy.deepcopy(world.viewers)
-    sim.room_ids, sim.mask = world.room_ids.copy(), world.mask.copy()
-    sim.rng = rng  # fresh randomness: never peek at the real world's next draws
-    return sim
 
 
 class LookaheadOracle(_WorldPolicy):
@@ -136,7 +126,7 @@ class LookaheadOracle(_WorldPolicy):
         for _ in range(self.n_rollouts):
             seed = int(self.rng.integers(2**63))
             for j in range(top):
-                sim = _fork(world, np.random.default_rng(seed))
+                sim = world.fork(np.random.default_rng(seed))  # never the real draws
                 a = np.where(mask[rows, slots[:, j]], slots[:, j], masked_argmax(immediate, mask))
                 sim.step(a)
                 self.world_steps += 1

@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 from livedqn_edu.dqn import DQNAgent, DQNConfig, linear_epsilon
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.vector_eval import run_policy
-from livedqn_edu.envs.world import World, candidate_feature_names, user_feature_names
+from livedqn_edu.envs.world import World
 from livedqn_edu.manifest import data_dir, record
 from livedqn_edu.networks import candidate_scorer
 from livedqn_edu.replay import ReplayBuffer
@@ -116,9 +116,7 @@ _KEYS = ("user", "candidates", "mask")
 def agent_observation(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The part of a world observation the network reads: ``user``, ``candidates``, ``mask``.
 
-    Candidate columns beyond :func:`~livedqn_edu.envs.world.candidate_feature_names` (if the
-    world pads any) are zeroed, and non-finite values replaced by 0, so that no garbage reaches
-    the network.
+    Non-finite values are replaced by 0, so that no garbage reaches the network.
 
     Args:
         obs: a (batched or single) world observation dict.
@@ -128,8 +126,6 @@ def agent_observation(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """
     user = np.nan_to_num(np.asarray(obs["user"], dtype=np.float32), posinf=0.0, neginf=0.0)
     cands = np.nan_to_num(np.asarray(obs["candidates"], dtype=np.float32), posinf=0.0, neginf=0.0)
-    n_named = len(candidate_feature_names(user.shape[-1] - len(user_feature_names(0))))
-    cands[..., n_named:] = 0.0  # columns the world does not name (if any) carry no information
     return {"user": user, "candidates": cands, "mask": np.asarray(obs["mask"], dtype=bool)}
 
 
@@ -152,9 +148,9 @@ def make_live_room_agent(
 ) -> tuple[World, DQNAgent]:
     """A world and a fresh agent whose candidate scorer fits the world's observation."""
     world = World(world_config)
-    obs = agent_observation(world.reset(1, seed=0))
+    spec = world.features
     net = candidate_scorer(
-        obs["user"].shape[-1], obs["candidates"].shape[-1], obs["mask"].shape[-1], hidden, seed
+        spec.width("user"), spec.width("candidates"), world.config.k, hidden, seed
     )
     return world, DQNAgent(net, config or LIVE_ROOM_DQN, seed=seed)
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.populations import VALIDATION, Population
 from livedqn_edu.envs.vector_eval import METRICS, run_policy
 from livedqn_edu.envs.world import World
 
@@ -86,9 +87,10 @@ def evaluate_policies(
     policies: Mapping[str, Any],
     n_viewers: int = 1_000,
     days: int = 7,
-    seeds: tuple[int, ...] = (0, 1, 2),
+    seeds: tuple[int, ...] | None = None,
     config: WorldConfig | None = None,
     per_viewer: bool = False,
+    population: Population | None = None,
 ) -> pd.DataFrame:
     """Run each policy over ``n_viewers`` x ``days`` for every seed; means with 95% CIs.
 
@@ -100,8 +102,12 @@ def evaluate_policies(
             from the batched observation to ``(N,)`` slots).
         n_viewers: viewers per seed, >= 2.
         days: horizon in days, >= 1.
-        seeds: viewer-population seeds (the rooms are the same in every seed).
+        seeds: viewer seeds (the rooms are the same in every seed); default the first three
+            seeds of ``population``.
         config: the world's configuration (default ``WorldConfig()``); ``days`` replaces its own.
+        population: a named population (:mod:`livedqn_edu.envs.populations`): its rooms and,
+            unless ``seeds`` is given, its viewer seeds. Without one, the rooms of ``config``
+            and the validation seeds (tune on validation viewers; report on ``TEST``).
         per_viewer: return the per-viewer table instead (columns of ``METRICS`` plus ``policy``
             and ``seed``).
 
@@ -112,7 +118,9 @@ def evaluate_policies(
     """
     if not isinstance(policies, Mapping) or not policies:
         raise TypeError("policies must be a non-empty dict of name -> policy")
-    seeds = tuple(seeds)
+    if population is not None:
+        config = population.config(config)
+    seeds = tuple((population or VALIDATION).seeds[:3] if seeds is None else seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed, e.g. (0, 1, 2)")
     config = dataclasses.replace(config or WorldConfig(), days=int(days))

@@ -39,6 +39,7 @@ from tqdm.auto import tqdm
 
 from livedqn_edu.dqn import DQNAgent, DQNConfig, linear_epsilon
 from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.populations import TRAIN, VALIDATION
 from livedqn_edu.envs.vector_eval import run_policy
 from livedqn_edu.envs.world import World
 from livedqn_edu.manifest import data_dir, record
@@ -101,11 +102,13 @@ LIVE_ROOM_STEPS = 1_000_000
 N_VIEWERS = 256
 """Viewers stepping in parallel during training."""
 
-TRAIN_SEED_BASE = 1_000_000
-"""Training populations use seeds ``TRAIN_SEED_BASE * (seed + 1) + i``: never an evaluation seed."""
+TRAIN_SEED_BASE = TRAIN.seeds[0]
+"""Training populations use seeds ``TRAIN_SEED_BASE * (seed + 1) + i`` (the ``train``
+population of :mod:`livedqn_edu.envs.populations`): never a validation or test seed."""
 
-EVAL_SEED = 10_000
-"""Seed of the held-out viewers of the evaluations during training."""
+EVAL_SEED = VALIDATION.seeds[0]
+"""Seed of the held-out viewers of the evaluations during training (a validation population:
+checkpoints are chosen on it, never on test viewers)."""
 
 CHECKPOINT_NAME = "live_room_dqn"
 """Stem of the shipped checkpoint files in ``data/checkpoints`` (``_gamma0`` for the twin)."""

@@ -153,12 +153,13 @@ def test_snips_of_logging_policy_is_the_mean_reward(n: int, seed: int) -> None:
 
 # --- online evaluation and logs on the small world --------------------------------------------
 SMALL = WorldConfig(n_rooms=150, days=2)
+WEEKEND = WorldConfig(days=2)  # the full catalogue, two days
 
 
 def test_evaluate_policies_table_and_order() -> None:
     pols = {"random": Random(0), "followed_first": FollowedFirst(), "oracle": MyopicOracle(),
             "linucb": LinUCB(alpha=0.5)}  # fmt: skip
-    df = evaluate_policies(pols, n_viewers=150, days=2, seeds=(0, 1), config=SMALL)
+    df = evaluate_policies(pols, n_viewers=150, days=2, seeds=(0, 1), config=WEEKEND)
     assert set(df["policy"]) == set(pols)
     assert (df["n"] == 300).all()
     assert ((df["ci_low"] <= df["mean"]) & (df["mean"] <= df["ci_high"])).all()
@@ -169,7 +170,7 @@ def test_evaluate_policies_table_and_order() -> None:
     assert list(table.index) == list(pols) and list(table.columns) == ["return", "ctr"]
     # same seeds, same numbers
     again = evaluate_policies({"random": Random(0)}, n_viewers=150, days=2, seeds=(0, 1),
-                              config=SMALL)  # fmt: skip
+                              config=WEEKEND)  # fmt: skip
     np.testing.assert_allclose(again["mean"], df[df["policy"] == "random"]["mean"])
 
 

@@ -1,4 +1,4 @@
-"""Tests of LiveRoomEnv / LiveRoom-v0: gymnasium conformance, seeding, errors, equivalence."""
+"""Tests of LiveRoomEnv / LiveRoom-v1: gymnasium conformance, seeding, errors, one world."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import livedqn_edu.envs  # noqa: F401  (registers LiveRoom-v0)
+import livedqn_edu.envs  # noqa: F401  (registers LiveRoom-v1)
 from livedqn_edu.envs import LIVE_ROOM_ID, MAX_EPISODE_STEPS
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.live_room import LiveRoomEnv
@@ -204,9 +204,7 @@ def test_bad_render_mode_and_config_type() -> None:
 
 
 def test_churn_terminates_and_horizon_truncates() -> None:
-    churny = dataclasses.replace(
-        WorldConfig(), base_click_utility=-50.0, churn_after_sessions=1, churn_probability=1.0
-    )
+    churny = dataclasses.replace(WorldConfig(), base_click_utility=-50.0, churn_logit=50.0)
     env = LiveRoomEnv(config=churny)
     obs, _ = env.reset(seed=0)
     for _ in range(200):
@@ -218,7 +216,7 @@ def test_churn_terminates_and_horizon_truncates() -> None:
     with pytest.raises(ResetNeeded, match="episode is over"):
         env.step(0)
 
-    env = LiveRoomEnv(days=1, config=dataclasses.replace(WorldConfig(), churn_probability=0.0))
+    env = LiveRoomEnv(days=1, config=dataclasses.replace(WorldConfig(), churn_logit=-50.0))
     obs, _ = env.reset(seed=0)
     for _ in range(500):
         obs, _, terminated, truncated, info = env.step(first_valid(obs))

@@ -61,10 +61,12 @@ def _logs() -> pd.DataFrame:
             "past_minutes": [0.0, 75.5],
             "choice": [1, 0],
             "click": [0, 1],
+            "stay": [0, 1],
             "watch_minutes": [0.0, 12.25],
             "gift": [0.0, 0.0],
             "follow": [0, 0],
             "session_end": [0, 1],
+            "churn": [0, 0],
         }
     )
 

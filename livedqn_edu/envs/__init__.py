@@ -3,10 +3,10 @@
 Importing this package (or ``livedqn_edu`` itself) registers the live-room ids with gymnasium::
 
     import gymnasium as gym
-    import livedqn_edu  # registers LiveRoom-v0
+    import livedqn_edu  # registers LiveRoom-v1
 
-    env = gym.make("LiveRoom-v0", render_mode="ansi")          # one viewer
-    envs = gym.make_vec("LiveRoom-v0", num_envs=256)             # 256 viewers, one batched world
+    env = gym.make("LiveRoom-v1", render_mode="ansi")          # one viewer
+    envs = gym.make_vec("LiveRoom-v1", num_envs=256)             # 256 viewers, one batched world
 
 ``gym.make_vec`` uses the registered vector entry point (:class:`LiveRoomVectorEnv`, one
 vectorised world) by default; ``vectorization_mode="sync"`` builds gymnasium's
@@ -25,7 +25,7 @@ from gymnasium.envs.registration import register, registry
 
 __all__ = ["LIVE_ROOM_ID", "MAX_EPISODE_STEPS"]
 
-LIVE_ROOM_ID = "LiveRoom-v0"
+LIVE_ROOM_ID = "LiveRoom-v1"
 """The gymnasium id of the live-room env (single: ``gym.make``; batched: ``gym.make_vec``)."""
 
 MAX_EPISODE_STEPS = 1_000

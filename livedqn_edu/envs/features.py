@@ -213,30 +213,42 @@ def feature_spec(n_categories: int = 8, max_follows: int = 16, days: int = 7) ->
         Feature("day_of_week", "day of the week, Monday = 0 .. Sunday = 6", 6.0, 0.0, 1.0),
         Feature("session_steps", "recommendations shown this session", 30.0),
         Feature("session_minutes", "watch minutes this session", 60.0),
+        Feature("last_session_minutes", "watch minutes of the previous session", 60.0),
+        Feature("follows", "number of followed rooms", float(max_follows), 0.0, 1.0),
+        Feature("horizon_elapsed", "minutes since the start of the episode", horizon, 0.0, 1.0),
         *(
             Feature(
-                f"fatigue_{c}",
-                f"recent impressions of category {c} (decayed count)",
-                5.0,
-                block="fatigue",
+                f"share_{c}",
+                f"share of the viewer's watch minutes in {c}",
+                1.0,
+                0.0,
+                1.0,
+                block="category_share",
             )
             for c in cats
         ),  # fmt: skip
-        Feature("follows", "number of followed rooms", float(max_follows), 0.0, 1.0),
-        Feature("horizon_elapsed", "minutes since the start of the episode", horizon, 0.0, 1.0),
     )
     candidates = (
         *(
-            Feature(f"cat_{c}", f"1 if the room's category is {c}", 1.0, 0.0, 1.0,
-                    block="category")
+            Feature(f"cat_{c}", f"1 if the room's category is {c}", 1.0, 0.0, 1.0, block="category")
             for c in cats
         ),  # fmt: skip
         Feature("log_audience", "log(audience / smallest audience)", 5.0),
         Feature("followed", "1 if the viewer follows the room", 1.0, 0.0, 1.0),
         Feature("log_past_minutes", "log(1 + minutes the viewer watched this room)", 5.0),
         Feature("hours_live", "minutes since the stream went live", 300.0),
-        Feature("category_fatigue", "recent impressions of the room's category", 5.0),
-        Feature("category_share", "share of the viewer's watch minutes in this category", 1.0,
-                0.0, 1.0),
-    )  # fmt: skip
+        Feature(
+            "recent_impressions",
+            "recent impressions of the room without a click "
+            "(count halving every fatigue half-life)",
+            5.0,
+        ),  # fmt: skip
+        Feature(
+            "category_share",
+            "share of the viewer's watch minutes in the room's category",
+            1.0,
+            0.0,
+            1.0,
+        ),  # fmt: skip
+    )
     return FeatureSpec(user=user, candidates=candidates)

@@ -159,8 +159,10 @@ def _schedule(
     )
     # stream length (hours), log-normal around the mean, between 30 min and 10 h
     hours = np.clip(rng.lognormal(np.log(mean_stream_hours) - 0.18, 0.6, n_rooms), 0.5, 10.0)
-    # how often a room streams: a per-room weekday probability; weekends are busier
-    p_day = np.clip(rng.beta(2.0, 2.0, n_rooms) * 2 * live_days_per_week / 7.0, 0.05, 1.0)
+    # how often a room streams: many rooms stream now and then, a few almost daily (skewed);
+    # weekends are busier
+    share = rng.beta(0.8, 2.0, n_rooms) / (0.8 / 2.8)  # mean 1
+    p_day = np.clip(share * live_days_per_week / 7.0, 0.02, 1.0)
     live = np.zeros((n_slots, n_rooms), dtype=bool)
     length_slots = np.maximum(1, np.round(hours * 60 / slot_minutes).astype(np.int64))
     for day in range(7):

@@ -7,7 +7,7 @@ gymnasium users step many viewers the way they already know::
     import gymnasium as gym
     import livedqn_edu  # registers the live-room envs
 
-    envs = gym.make_vec("LiveRoom-v0", num_envs=256, vectorization_mode="vector_entry_point")
+    envs = gym.make_vec("LiveRoom-v1", num_envs=256, vectorization_mode="vector_entry_point")
     obs, info = envs.reset(seed=0)
     obs, rewards, terminations, truncations, infos = envs.step(slots)  # slots: (256,) ints
 

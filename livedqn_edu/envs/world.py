@@ -25,6 +25,14 @@ Observation (:meth:`World.observe`), batched over viewers, laid out by :attr:`Wo
 
 Every call returns new arrays: changing them never changes the world.
 
+The step, top to bottom (:meth:`World.step`): the viewer chooses between entering the shown room,
+keeping on browsing and closing the app (a multinomial logit over the room's utility terms);
+an entry is a real watch or a bounce of seconds, cut where the stream ends; a real watch may
+earn a follow and any entry a gift; ignored rooms tire the viewer (impression fatigue); the clock
+moves on; a session that ends updates the viewer's engagement, which sets the chance of coming
+back tomorrow and of leaving for good. Each formula is one pure function of
+:mod:`livedqn_edu.envs.response`, shared with the oracle's expectations.
+
 Randomness: each step draws the same block of random numbers for every viewer (columns of
 ``_UNIFORMS`` and ``_NORMALS``), whatever the policy does, so two policies run on the same seed
 meet the same viewers with the same random stream (common random numbers).
@@ -38,33 +46,45 @@ import dataclasses
 import numpy as np
 
 from livedqn_edu.envs.candidates import build_candidates
-from livedqn_edu.envs.choice import (
-    choice_probabilities,
-    click_browse_probabilities,
-    expected_truncated_lognormal,
-    sigmoid,
-)
+from livedqn_edu.envs.choice import choice_probabilities, click_browse_probabilities
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.features import FeatureSpec, feature_spec
+from livedqn_edu.envs.response import (
+    UTILITY_TERMS,
+    churn_probability,
+    decayed,
+    engagement_after,
+    expected_watch_minutes,
+    follow_probability,
+    geometric,
+    gift_probability,
+    return_probability,
+    satisfaction,
+    stay_probability,
+    utility_terms,
+    watch_log_mean,
+)
 from livedqn_edu.envs.rooms import MINUTES_PER_DAY, MINUTES_PER_WEEK, make_rooms
 from livedqn_edu.envs.viewers import Viewers, make_viewers, start_sessions, visit_times
 
 __all__ = ["COMPONENTS", "World", "WorldConfig", "most_viewers", "random_valid_slot"]
 
 COMPONENTS: tuple[str, ...] = (
-    "click", "watch_minutes", "gift", "follow", "return_visit", "session_end", "churn",
+    "click", "stay", "watch_minutes", "gift", "follow", "return_visit", "session_end", "churn",
     "done", "choice", "room", "category",
 )  # fmt: skip
-"""Keys of the components dict of :meth:`World.step` (each ``(N,)``; choice 0/1/2 = click/
-browse/close, room and category of the shown room, -1 for viewers already done)."""
+"""Keys of the components dict of :meth:`World.step` (each ``(N,)``): ``click`` (entered the
+room), ``stay`` (a real watch, not a bounce), ``watch_minutes``, ``gift`` (coins), ``follow``
+(a new follow), ``return_visit`` (the session ended and the viewer comes back tomorrow),
+``session_end``, ``churn``, ``done``, ``choice`` (0/1/2 = enter/browse/close), ``room`` and
+``category`` of the shown room (-1 for viewers already done)."""
 
-_UNIFORMS = ("choice", "gift", "gift_size", "follow", "offset", "return_days", "churn", "budget")
+_UNIFORMS = ("choice", "stay", "gift", "follow", "offset", "return_days", "churn", "budget")
 """Uniform draws per viewer and step, by column."""
-_NORMALS = ("watch", "visit_hour")
+_NORMALS = ("watch", "gift_size", "visit_hour")
 """Standard normal draws per viewer and step, by column."""
 _U = {name: i for i, name in enumerate(_UNIFORMS)}
 _Z = {name: i for i, name in enumerate(_NORMALS)}
-LN2 = float(np.log(2.0))
 
 
 def random_valid_slot(obs: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -102,26 +122,22 @@ class World:
         self.config = c = config or WorldConfig()
         self.rooms = r = make_rooms(c, np.random.default_rng(c.room_seed))
         self.features = feature_spec(c.n_categories, c.max_follows, c.days)
-        # Tables padded with one extra room at the end, read by the empty slot id -1.
+        # Per-room tables padded with one extra room at the end, read by the empty slot id -1.
+        self._width = r.n_rooms + 1
         self._live = np.hstack([r.live, np.zeros((r.n_slots, 1), dtype=bool)])
         self._end = np.hstack([r.end, np.zeros((r.n_slots, 1), dtype=r.end.dtype)])
         self._start = np.hstack([r.start, np.zeros((r.n_slots, 1), dtype=r.start.dtype)])
         self._category = np.append(r.category, 0)
         self._log_audience = np.append(np.log(r.audience / c.min_audience), 0.0)
         self._quality = np.append(r.quality, 0.0)
-        self._room_utility = np.append(
-            c.base_click_utility + c.quality_weight * r.quality
-            + c.audience_weight * self._log_audience[:-1],
-            0.0,
-        )  # fmt: skip
-        self._one_hot = np.zeros((c.n_rooms + 1, c.n_categories), dtype=np.float32)
-        self._one_hot[np.arange(c.n_rooms), r.category] = 1.0
+        self._one_hot = np.zeros((self._width, c.n_categories), dtype=np.float32)
+        self._one_hot[np.arange(r.n_rooms), r.category] = 1.0
+        self._log_bounce = float(np.log(c.bounce_median_minutes))
         self.viewers: Viewers | None = None
         self.rng: np.random.Generator | None = None
         self.room_ids = np.zeros((0, c.k), dtype=np.int64)
         self.mask = np.zeros((0, c.k), dtype=bool)
-        self._match = np.zeros((0, c.n_rooms + 1))
-        self._rows = np.zeros(0, dtype=np.int64)
+        self._rows = self._row_base = np.zeros(0, dtype=np.int64)
 
     # --- state ----------------------------------------------------------------------------------
     def _v(self) -> Viewers:
@@ -169,9 +185,8 @@ class World:
         n = int(n_viewers)
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.viewers = make_viewers(n, self.rooms, self.config, self.rng)
-        self._match = np.hstack([self.viewers.taste @ self.rooms.content.T, np.zeros((n, 1))])
         self._rows = np.arange(n)
-        self._row_base = self._rows * (self.rooms.n_rooms + 1)
+        self._row_base = self._rows * self._width
         self._refresh(self.rng.random(n))
         return self.observe()
 
@@ -184,7 +199,6 @@ class World:
         new = make_viewers(idx.size, self.rooms, self.config, self.rng)
         for f in dataclasses.fields(Viewers):
             getattr(v, f.name)[idx] = getattr(new, f.name)
-        self._match[idx, :-1] = new.taste @ self.rooms.content.T
         self._refresh(self.rng.random(v.n))
 
     def fork(self, rng: np.random.Generator) -> World:
@@ -193,7 +207,7 @@ class World:
         Planners simulate futures on forks; the real world is never changed by a fork's steps.
         """
         sim = copy.copy(self)
-        sim.viewers = copy.deepcopy(self._v())
+        sim.viewers = self._v().copy()
         sim.room_ids, sim.mask = self.room_ids.copy(), self.mask.copy()
         sim.rng = rng
         return sim
@@ -216,8 +230,8 @@ class World:
             offsets = self.rng.random(v.n)
         return build_candidates(
             r.slot_of(v.t), v.follow_list, int(v.n_follows.max(initial=0)), v.followed,
-            self._live, r.pool_ids, r.n_live, np.asarray(offsets, dtype=np.float64),
-            c.k, c.followed_slots, c.popular_slots,
+            v.last_shown, v.sessions, self._live, r.pool_ids, r.n_live,
+            np.asarray(offsets, dtype=np.float64), c.k, c.followed_slots, c.popular_slots,
         )  # fmt: skip
 
     def _refresh(self, offsets: np.ndarray) -> None:
@@ -234,8 +248,9 @@ class World:
             self._end_sessions(idx, draws, normals, forced=True)
             self.room_ids, self.mask = self.candidates(offsets)
             stuck = ~v.done & ~self.mask.any(axis=1)
-        self.room_ids[v.done] = -1
-        self.mask[v.done] = False
+        if v.done.any():
+            self.room_ids[v.done] = -1
+            self.mask[v.done] = False
 
     # --- observation ------------------------------------------------------------------------------
     def observe(self) -> dict[str, np.ndarray]:
@@ -243,28 +258,26 @@ class World:
 
         The raw quantities are computed here; :attr:`features` places, scales and clips them.
         """
-        v, c, r = self._v(), self.config, self.rooms
-        n, k = v.n, c.k
+        v, c = self._v(), self.config
         t = v.t
         angle = (t % MINUTES_PER_DAY) * (2 * np.pi / MINUTES_PER_DAY)
         day = (t // MINUTES_PER_DAY) % 7
+        share = v.category_minutes / np.maximum(v.category_minutes.sum(axis=1, keepdims=True), 1.0)
         user = self.features.assemble(
             "user",
             {
                 "hour_sin": np.sin(angle), "hour_cos": np.cos(angle), "weekend": day >= 5,
                 "day_of_week": day, "session_steps": v.session_steps,
-                "session_minutes": v.session_minutes_watched, "fatigue": v.fatigue,
-                "follows": v.n_follows, "horizon_elapsed": t,
+                "session_minutes": v.session_minutes_watched,
+                "last_session_minutes": v.last_session_minutes, "follows": v.n_follows,
+                "horizon_elapsed": t, "category_share": share,
             },
-            (n,),
+            (v.n,),
         )  # fmt: skip
         ids, mask = self.room_ids, self.mask
         flat = self._row_base[:, None] + ids
-        cat = self._category.take(ids)
-        cat_flat = (self._rows * c.n_categories)[:, None] + cat
-        slot = r.slot_of(t)
-        started = self._start.take((slot * (r.n_rooms + 1))[:, None] + ids)
-        total = np.maximum(v.category_minutes.sum(axis=1, keepdims=True), 1.0)
+        tc = t[:, None]
+        slot = self.rooms.slot_of(t)
         cands = self.features.assemble(
             "candidates",
             {
@@ -272,38 +285,52 @@ class World:
                 "log_audience": self._log_audience.take(ids),
                 "followed": v.followed.take(flat),
                 "log_past_minutes": np.log1p(v.habit.take(flat)),
-                "hours_live": (t % MINUTES_PER_WEEK)[:, None] - started,
-                "category_fatigue": v.fatigue.take(cat_flat),
-                "category_share": np.take(v.category_minutes / total, cat_flat),
+                "hours_live": tc % MINUTES_PER_WEEK - self._start.take(
+                    (slot * self._width)[:, None] + ids),
+                "recent_impressions": self._fatigue_now(flat, tc),
+                "category_share": share.take(
+                    (self._rows * c.n_categories)[:, None] + self._category.take(ids)),
             },
-            (n, k),
+            mask.shape,
         )  # fmt: skip
         cands *= mask[:, :, None]
         return {"user": user, "candidates": cands, "mask": mask.copy(), "room_ids": ids.copy()}
 
-    # --- response model ---------------------------------------------------------------------------
-    def utilities(self, room_ids: np.ndarray) -> np.ndarray:
-        """Hidden utility of showing each room to each viewer, ``(N, M)`` float64.
+    # --- the response model (hidden from policies; read by oracles and the data card) ------------
+    def _fatigue_now(self, flat: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Ignored impressions of each (viewer, room) entry ``flat``, decayed to clock ``t``."""
+        v = self._v()
+        elapsed = t - v.fatigue_time.take(flat)
+        return decayed(v.fatigue.take(flat), elapsed, self.config.fatigue_half_life_minutes)
 
-        ``u = base + quality + audience + taste * match + follow * followed
-        + habit * log(1 + minutes watched) - fatigue * (recent impressions of the category)``.
+    def _pairs(self, room_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat (viewer, room) indices of ``room_ids`` ``(N, M)`` and the clock ``(N, 1)``."""
+        return self._row_base[:, None] + room_ids, self._v().t[:, None]
+
+    def utility_terms(self, room_ids: np.ndarray) -> dict[str, np.ndarray]:
+        """The terms of the utility of showing each room (see
+        :func:`~livedqn_edu.envs.response.utility_terms`), each ``(N, M)`` float64.
 
         Args:
             room_ids: ``(N, M)`` int64 room ids (-1 allowed: the value is then meaningless).
         """
-        v, c = self._v(), self.config
-        flat = self._row_base[:, None] + room_ids  # -1 reads a zero padding column
-        category = (self._rows * c.n_categories)[:, None] + self._category.take(room_ids)
-        return (
-            self._room_utility.take(room_ids)
-            + c.taste_weight * self._match.take(flat)
-            + c.follow_weight * v.followed.take(flat)
-            + c.habit_weight * np.log1p(v.habit.take(flat), dtype=np.float64)
-            - c.fatigue_weight * v.fatigue.take(category)
-        )
+        v = self._v()
+        ids = np.asarray(room_ids, dtype=np.int64)
+        flat, t = self._pairs(ids)
+        terms = utility_terms(
+            v.match.take(flat), self._quality.take(ids), self._log_audience.take(ids),
+            v.followed.take(flat), v.habit.take(flat), self._fatigue_now(flat, t), self.config,
+        )  # fmt: skip
+        pairs = zip(UTILITY_TERMS, terms, strict=True)
+        return {name: np.broadcast_to(x, ids.shape) for name, x in pairs}
+
+    def utilities(self, room_ids: np.ndarray) -> np.ndarray:
+        """Hidden utility of showing each room to each viewer, ``(N, M)`` float64 (the sum of
+        :meth:`utility_terms`)."""
+        return sum(self.utility_terms(room_ids).values())  # type: ignore[return-value]
 
     def choice_probabilities(self, room_ids: np.ndarray | None = None) -> np.ndarray:
-        """Probabilities of (click, keep browsing, close the app) for showing each room.
+        """Probabilities of (enter, keep browsing, close the app) for showing each room.
 
         Args:
             room_ids: ``(N, M)`` room ids; default the current candidates ``(N, K)``.
@@ -315,54 +342,50 @@ class World:
         c = self.config
         return choice_probabilities(self.utilities(ids), c.browse_utility, c.close_utility)
 
-    def watch_log_mean(self, room_ids: np.ndarray) -> np.ndarray:
-        """Mean of log watch minutes for each (viewer, room), ``(N, M)`` float64."""
-        c = self.config
-        return (
-            np.log(c.watch_median_minutes)
-            + c.watch_match_gain * self._match.take(self._row_base[:, None] + room_ids)
-            + c.watch_quality_gain * self._quality.take(room_ids)
-        )
-
     def minutes_left(self, room_ids: np.ndarray) -> np.ndarray:
         """Minutes until each room's current stream ends, at each viewer's clock, ``(N, M)``."""
-        v, r = self._v(), self.rooms
-        t = v.t[:, None]
-        end = self._end.take((r.slot_of(v.t) * (r.n_rooms + 1))[:, None] + room_ids)
+        ids = np.asarray(room_ids, dtype=np.int64)
+        return self._minutes_left(ids, self._v().t[:, None])
+
+    def _minutes_left(self, room: np.ndarray, t: np.ndarray) -> np.ndarray:
+        slot = (t // self.rooms.slot_minutes).astype(np.int64) % self.rooms.n_slots
+        end = self._end.take(slot * self._width + room)
         return (t // MINUTES_PER_WEEK) * MINUTES_PER_WEEK + end - t
 
     def expected_watch_minutes(self, room_ids: np.ndarray | None = None) -> np.ndarray:
-        """Mean watch minutes if the viewer clicks each room (cut at the stream end), ``(N, M)``."""
+        """Mean watch minutes if the viewer enters each room (stays and bounces, cut at the
+        stream end), ``(N, M)``."""
         ids = self.room_ids if room_ids is None else np.asarray(room_ids, dtype=np.int64)
-        return expected_truncated_lognormal(
-            self.watch_log_mean(ids), self.config.watch_sigma, self.minutes_left(ids)
-        )
+        flat, t = self._pairs(ids)
+        return expected_watch_minutes(
+            self._v().match.take(flat), self._quality.take(ids), self._minutes_left(ids, t),
+            self.config,
+        )  # fmt: skip
 
     def expected_immediate_reward(self) -> np.ndarray:
         """Expected reward of showing each current candidate, ``(N, K)`` float64 (0 if empty).
 
-        ``P(click) * (w_watch E[minutes] + w_gift P(gift) E[coins] + w_follow P(follow))``, with
+        ``P(enter) * (w_watch E[minutes] + w_gift P(gift) E[coins] + w_follow P(follow))``, with
         the expected minutes plugged into the gift and follow probabilities (an approximation:
         they depend on the random minutes). Return visits are not immediate and not included.
         """
         v, c = self._v(), self.config
         ids = self.room_ids
-        p_click = self.choice_probabilities(ids)[..., 0]
+        flat, t = self._pairs(ids)
+        p_enter = self.choice_probabilities(ids)[..., 0]
         minutes = self.expected_watch_minutes(ids)
         value = c.reward_watch * minutes
+        followed = v.followed.take(flat)
         if c.reward_gift > 0:
-            mean_coins = (
-                c.gift_min_coins * c.gift_tail / (c.gift_tail - 1) if c.gift_tail > 1 else np.inf
-            )
-            p_gift = sigmoid(
-                c.gift_logit + v.gift_propensity[:, None] + c.gift_minutes_gain * np.log1p(minutes)
-            )
-            value = value + c.reward_gift * p_gift * mean_coins
+            coins = c.gift_median_coins * np.exp(0.5 * c.gift_sigma**2)
+            p_gift = gift_probability(minutes, v.gift_propensity[:, None], followed, c)
+            value = value + c.reward_gift * p_gift * coins
         if c.reward_follow > 0:
-            p_follow = sigmoid(c.follow_logit + c.follow_minutes_gain * np.log1p(minutes))
-            followed = v.followed.take(self._row_base[:, None] + ids)
+            match = v.match.take(flat)
+            p_stay = stay_probability(match, self._quality.take(ids), c)
+            p_follow = p_stay * follow_probability(minutes, match, c)
             value = value + c.reward_follow * p_follow * ~followed
-        return np.where(self.mask, p_click * value, 0.0)
+        return np.where(self.mask, p_enter * value, 0.0)
 
     # --- dynamics -------------------------------------------------------------------------------
     def _check_actions(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -409,60 +432,67 @@ class World:
             ValueError: wrong shape, a slot out of range or an empty (masked) slot.
         """
         a, active = self._check_actions(actions)
-        v, c, rng, rows = self._v(), self.config, self.rng, self._rows
+        v, c, rng = self._v(), self.config, self.rng
         n = v.n
         draws = rng.random((n, len(_UNIFORMS)))
         normals = rng.standard_normal((n, len(_NORMALS)))
-        room = np.where(active, self.room_ids[rows, a], -1)
+        room = np.where(active, self.room_ids[self._rows, a], -1)
         flat = self._row_base + room
-        cat = self._category.take(room)
-        # 1. the choice: watch the shown room, keep browsing, or close the app
-        p_click, p_browse = click_browse_probabilities(
-            self.utilities(room[:, None])[:, 0], c.browse_utility, c.close_utility
-        )
-        u = draws[:, _U["choice"]]
-        click = active & (u < p_click)
-        browse = active & ~click & (u < p_click + p_browse)
+        t = v.t
+        match = v.match.take(flat)
+        quality = self._quality.take(room)
+        followed = v.followed.take(flat)
+        fatigue = self._fatigue_now(flat, t)
+        # 1. the choice: enter the shown room, keep browsing, or close the app
+        u = sum(utility_terms(match, quality, self._log_audience.take(room), followed,
+                              v.habit.take(flat), fatigue, c))  # fmt: skip
+        p_enter, p_browse = click_browse_probabilities(u, c.browse_utility, c.close_utility)
+        click = active & (draws[:, _U["choice"]] < p_enter)
+        browse = active & ~click & (draws[:, _U["choice"]] < p_enter + p_browse)
         close = active & ~click & ~browse
-        # 2. watch minutes: log-normal, longer for better matches, cut where the stream ends
-        mu = self.watch_log_mean(room[:, None])[:, 0]
-        left = self.minutes_left(room[:, None])[:, 0]
-        minutes = np.exp(mu + c.watch_sigma * normals[:, _Z["watch"]])
-        minutes = np.where(click, np.minimum(minutes, left), 0.0)
-        log_minutes = np.log1p(minutes)
-        # 3. gifts: rare, Pareto-sized (type I, smallest gift gift_min_coins)
-        p_gift = sigmoid(c.gift_logit + v.gift_propensity + c.gift_minutes_gain * log_minutes)
+        # 2. watching: a real watch or a bounce of seconds, cut where the stream ends
+        stay = click & (draws[:, _U["stay"]] < stay_probability(match, quality, c))
+        log_mean = np.where(stay, watch_log_mean(match, quality, c), self._log_bounce)
+        sigma = np.where(stay, c.watch_sigma, c.bounce_sigma)
+        minutes = np.minimum(np.exp(log_mean + sigma * normals[:, _Z["watch"]]),
+                             self._minutes_left(room, t))  # fmt: skip
+        minutes = np.where(click, minutes, 0.0)
+        # 3. follows (after a real watch) and gifts (during any entry)
+        p_follow = follow_probability(minutes, match, c)
+        follow = stay & ~followed & (v.n_follows < c.max_follows)
+        follow &= draws[:, _U["follow"]] < p_follow
+        p_gift = gift_probability(minutes, v.gift_propensity, followed, c)
         gifted = click & (draws[:, _U["gift"]] < p_gift)
-        size = (1.0 - draws[:, _U["gift_size"]]) ** (-1.0 / c.gift_tail)
-        coins = np.where(gifted, c.gift_min_coins * size, 0.0)
-        # 4. follows: more likely after a long watch; the followed set grows up to max_follows
-        p_follow = sigmoid(c.follow_logit + c.follow_minutes_gain * log_minutes)
-        can_follow = click & ~v.followed.take(flat) & (v.n_follows < c.max_follows)
-        follow = can_follow & (draws[:, _U["follow"]] < p_follow)
-        if follow.any():
-            idx = np.flatnonzero(follow)
-            v.followed.reshape(-1)[flat[idx]] = True
-            v.follow_list[idx, v.n_follows[idx]] = room[idx]
-            v.n_follows[idx] += 1
-        # 5. what the viewer watched: minutes per room (habit) and per category
+        size = c.gift_median_coins * np.exp(c.gift_sigma * normals[:, _Z["gift_size"]])
+        coins = np.where(gifted, size, 0.0)
+        # 4. memory: minutes per room and category, follows, rooms shown, fatigue of ignored rooms
         if click.any():
             idx = np.flatnonzero(click)
             v.habit.reshape(-1)[flat[idx]] += minutes[idx].astype(np.float32)
-            v.category_minutes[idx, cat[idx]] += minutes[idx]
+            v.category_minutes[idx, self._category[room[idx]]] += minutes[idx]
+            if follow.any():
+                new = np.flatnonzero(follow)
+                v.followed.reshape(-1)[flat[new]] = True
+                v.follow_list[new, v.n_follows[new]] = room[new]
+                v.n_follows[new] += 1
             resort = idx[v.followed.take(flat[idx])]  # a followed room gained minutes
             if resort.size:
                 v.sort_follows(resort)
-        # 6. the clock, category fatigue, and the session's patience and time budget
-        dt = minutes + np.where(browse | click, c.skip_minutes, 0.0)
-        v.fatigue *= np.exp(-dt * (LN2 / c.fatigue_half_life_minutes))[:, None]
-        v.fatigue.reshape(-1)[(rows * c.n_categories + cat)[active]] += 1.0
+        v.last_shown.reshape(-1)[flat[active]] = v.sessions[active]
+        ignored = active & ~click
+        if ignored.any():
+            at = flat[ignored]
+            v.fatigue.reshape(-1)[at] = fatigue[ignored] + 1.0
+            v.fatigue_time.reshape(-1)[at] = t[ignored]
+        # 5. the clock, and the session's patience and time budget
+        dt = minutes + c.skip_minutes * (browse | click)
         v.t += dt
         v.budget_left -= dt
         v.session_steps += active
         v.session_minutes_watched += minutes
         v.patience_left -= browse
         session_end = active & (close | (v.patience_left <= 0) | (v.budget_left <= 0))
-        # 7. the end of a session: churn, or the day of the next visit
+        # 6. the end of a session: engagement, churn, and the day of the next visit
         returned = np.zeros(n, dtype=bool)
         churned = np.zeros(n, dtype=bool)
         if session_end.any():
@@ -473,6 +503,7 @@ class World:
         self._refresh(draws[:, _U["offset"]])
         parts = {
             "click": click,
+            "stay": stay,
             "watch_minutes": minutes,
             "gift": coins,
             "follow": follow,
@@ -482,7 +513,7 @@ class World:
             "done": active & v.done,
             "choice": np.where(active, np.where(click, 0, np.where(browse, 1, 2)), -1),
             "room": room,
-            "category": np.where(active, cat, -1),
+            "category": np.where(active, self._category.take(room), -1),
         }
         rewards = (
             c.reward_watch * minutes + c.reward_follow * follow + c.reward_gift * coins
@@ -493,13 +524,14 @@ class World:
     def _end_sessions(
         self, idx: np.ndarray, draws: np.ndarray, normals: np.ndarray, forced: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """End the sessions of viewers ``idx``: churn or schedule the next visit.
+        """End the sessions of viewers ``idx``: engagement, churn, and the next visit.
 
-        Satisfaction ``s = 1 - exp(-minutes / satisfaction_minutes)``; a session with fewer than
-        ``unhappy_minutes`` is unhappy; after ``churn_after_sessions`` unhappy sessions in a row
-        the viewer churns with ``churn_probability``. Otherwise the next visit comes ``d`` days
-        later, ``d ~ Geometric(p)``, ``p = sigmoid(return_logit + activeness + gain (s - 0.5))``,
-        at the viewer's preferred hour. ``forced`` (nothing live to show) skips to the next day.
+        The session's satisfaction updates the viewer's engagement
+        (:func:`~livedqn_edu.envs.response.engagement_after`); the viewer then leaves for good
+        with :func:`~livedqn_edu.envs.response.churn_probability`, or comes back after ``d``
+        days, ``d ~ Geometric(p)`` with ``p`` the
+        :func:`~livedqn_edu.envs.response.return_probability`, near their preferred hour.
+        ``forced`` (nothing live to show) skips to the next day and changes nothing else.
 
         Args:
             idx: ``(m,)`` viewers whose session ends.
@@ -514,35 +546,19 @@ class World:
             churned = np.zeros(idx.size, dtype=bool)
         else:
             minutes = v.session_minutes_watched[idx]
-            satisfaction = 1.0 - np.exp(-minutes / c.satisfaction_minutes)
-            unhappy = minutes < c.unhappy_minutes
-            v.unhappy_streak[idx] = np.where(unhappy, v.unhappy_streak[idx] + 1, 0)
-            at_risk = v.unhappy_streak[idx] >= max(c.churn_after_sessions, 1)
-            churned = at_risk & (draws[:, _U["churn"]] < c.churn_probability)
-            p_return = np.clip(
-                sigmoid(c.return_logit + v.activeness[idx]
-                        + c.return_satisfaction_gain * (satisfaction - 0.5)),
-                1e-6, 1.0,
-            )  # fmt: skip
+            engagement = engagement_after(v.engagement[idx], satisfaction(minutes, c), c)
+            v.engagement[idx] = engagement
+            v.last_session_minutes[idx] = minutes
+            churned = draws[:, _U["churn"]] < churn_probability(engagement, c)
+            p_return = return_probability(engagement, v.activeness[idx], v.n_follows[idx], c)
             days = geometric(draws[:, _U["return_days"]], p_return)
         returned = (days == 1) & ~churned
         t = v.t[idx]
         hours = v.visit_hour[idx] + 0.5 * c.visit_hour_sd * normals[:, _Z["visit_hour"]]
         t_next = np.maximum(visit_times(np.floor(t / MINUTES_PER_DAY) + days, hours), t)
-        v.fatigue[idx] *= np.exp(-(t_next - t) * (LN2 / c.fatigue_half_life_minutes))[:, None]
         v.t[idx] = t_next
         v.churned[idx] |= churned
         v.done[idx] |= churned | (t_next >= self.horizon_minutes)
         again = ~v.done[idx]
         start_sessions(v, idx[again], draws[again, _U["budget"]], c)
         return returned, churned
-
-
-def geometric(u: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Geometric draws on {1, 2, ...} with success probability ``p`` from uniforms ``u`` in [0, 1).
-
-    ``d = 1 + floor(log(1 - u) / log(1 - p))`` (inverse CDF); ``p = 1`` gives 1.
-    """
-    with np.errstate(divide="ignore"):
-        ratio = np.log1p(-u) / np.log1p(-p)
-    return 1.0 + np.floor(np.nan_to_num(ratio, nan=0.0, posinf=0.0))

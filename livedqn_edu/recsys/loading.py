@@ -192,7 +192,7 @@ def load_logs(
         "the shown room's propensity must equal its entry in `candidate_propensities`",
     )
     no_click = logs["click"].to_numpy() == 0
-    for col in ("watch_minutes", "gift", "follow"):
+    for col in ("stay", "watch_minutes", "gift", "follow"):
         _fail(path, no_click & (logs[col].to_numpy() != 0), col, "must be 0 without a click")
 
     if rooms is None:

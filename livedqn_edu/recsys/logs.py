@@ -131,7 +131,8 @@ def generate_logs(
             "past_minutes": v.habit[idx, room].astype(np.float64),
         }
         _, parts = world.step(actions)
-        for key in ("choice", "click", "watch_minutes", "gift", "follow", "session_end"):
+        for key in ("choice", "click", "stay", "watch_minutes", "gift", "follow", "session_end",
+                    "churn"):  # fmt: skip
             chunk[key] = parts[key][idx]
         chunks.append(chunk)
     cat = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
@@ -157,10 +158,12 @@ def generate_logs(
             "past_minutes": np.round(cat["past_minutes"], 2),
             "choice": cat["choice"].astype(np.int64),
             "click": cat["click"].astype(np.int64),
+            "stay": cat["stay"].astype(np.int64),
             "watch_minutes": np.round(cat["watch_minutes"], 2),
             "gift": np.round(cat["gift"], 2),
             "follow": cat["follow"].astype(np.int64),
             "session_end": cat["session_end"].astype(np.int64),
+            "churn": cat["churn"].astype(np.int64),
         }
     )
     return logs, rooms_table(world)

@@ -75,6 +75,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
         "choice", "int", "the viewer's choice: 0 = watch, 1 = keep browsing, 2 = close app", 0, 2
     ),
     Column("click", "int", "1 if the viewer entered the room (choice 0)", 0, 1),
+    Column("stay", "int", "1 if the entry was a real watch, 0 for a bounce or no entry", 0, 1),
     Column("watch_minutes", "float", "minutes watched (0 without a click)", 0),
     Column("gift", "float", "value of gifts sent during the watch, in coins (0 = none)", 0),
     Column("follow", "int", "1 if the viewer followed the room during this watch", 0, 1),
@@ -85,6 +86,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
         0,
         1,
     ),
+    Column("churn", "int", "1 if the viewer left the platform for good after this session", 0, 1),
 )
 """Columns of ``data/live_room_logs.csv.gz`` in file order."""
 

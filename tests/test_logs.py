@@ -200,6 +200,39 @@ def test_broken_candidate_list(tmp_path) -> None:
     assert "row 0" in msg and "'candidates'" in msg and "integers" in msg
 
 
+def test_huge_candidate_list_is_refused_before_parsing(tmp_path) -> None:
+    import tracemalloc
+
+    logs = _logs()
+    logs.loc[1, "candidates"] = " ".join(["1"] * 200_000)  # padding every row to it: gigabytes
+    logs.loc[1, "candidate_propensities"] = " ".join(["0.000005"] * 200_000)
+    path = _write(tmp_path, logs=logs)
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"row 1 .*'candidates'.*200,000 items; at most 1,000"):
+        load_logs(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200e6  # refused before building a (rows x 200,000) matrix
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.95])
+def test_truncated_gzip_names_the_file(tmp_path, keep: float) -> None:
+    path = _write(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: max(3, int(keep * len(data)))])  # a download cut short
+    with pytest.raises(ValueError, match=rf"{path.name} is not a complete gzip file.*--regenerate"):
+        load_logs(path)
+
+
+def test_corrupt_gzip_names_the_file(tmp_path) -> None:
+    path = _write(tmp_path)
+    corrupt = bytearray(path.read_bytes())
+    corrupt[len(corrupt) // 2] ^= 0xFF  # one flipped byte in the middle
+    path.write_bytes(bytes(corrupt))
+    with pytest.raises(ValueError, match=path.name):
+        load_logs(path)
+
+
 def test_rooms_errors(tmp_path) -> None:
     rooms = _rooms()
     rooms.loc[2, "room_id"] = 1

@@ -140,6 +140,24 @@ def test_every_field_rejects_nan_inf_and_wrong_types(field: str) -> None:
             WorldConfig(**{field: bad})
 
 
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(WorldConfig)])
+def test_every_field_rejects_values_out_of_its_range(field: str) -> None:
+    from livedqn_edu.envs.config import RULES
+
+    kind, low, high = RULES[field]
+    for bad in (low - 1, high + 1) if kind == "int" else (low - abs(low) - 1.0, 2 * high + 1.0):
+        if kind == "int" and bad > 2**63 - 1:
+            continue
+        with pytest.raises(ValueError, match=rf"WorldConfig\.{field} must be in"):
+            WorldConfig(**{field: bad})
+
+
+def test_nan_in_a_choice_weight_names_the_field() -> None:
+    # NaN once made every viewer close the app, silently
+    with pytest.raises(ValueError, match=r"WorldConfig\.taste_weight must be finite, got nan"):
+        WorldConfig(taste_weight=float("nan"))
+
+
 def test_every_field_has_a_rule_and_a_doc() -> None:
     from livedqn_edu.envs.config import RULES
 
@@ -338,6 +356,19 @@ def test_most_viewers_shows_less_long_tail_than_random() -> None:
     assert p.category_diversity.mean() < r.category_diversity.mean()
 
 
+@pytest.mark.parametrize(
+    ("output", "hint"),
+    [
+        (lambda obs: np.where(obs["mask"], 1.0, -np.inf), "scores or probabilities per slot"),
+        (lambda obs: obs["mask"].argmax(axis=1).astype(float), "floats"),
+        (lambda obs: obs["mask"].argmax(axis=1)[:-1], r"shape \(4,\)"),
+    ],
+)
+def test_run_policy_says_what_a_policy_must_return(output, hint: str) -> None:
+    with pytest.raises(TypeError, match=rf"a policy must return \(5,\) integer slots.*{hint}"):
+        run_policy(output, 5, 1, seed=0, config=SMALL)
+
+
 def test_run_policy_rejects_bad_days() -> None:
     with pytest.raises(ValueError, match="days"):
         run_policy(random_policy(0), 5, 0, seed=0)
@@ -408,3 +439,18 @@ def test_two_policies_meet_the_same_viewers() -> None:
     a.step(np.zeros(30, dtype=np.int64))
     b.step(b.mask.argmax(axis=1) * 0 + (b.mask.sum(axis=1) - 1))  # another slot
     assert a.rng.random() == b.rng.random()  # the generators stay in step
+
+
+def test_observations_are_new_arrays_the_caller_may_change() -> None:
+    w = World(dataclasses.replace(SMALL, n_rooms=15, always_live_share=0.0, k=12))
+    obs = w.reset(20, seed=0)
+    empty = ~obs["mask"] & ~w.done[:, None]
+    assert empty.any()  # few rooms, twelve slots: some slots are empty
+    i, j = np.argwhere(empty)[0]
+    obs["mask"][:] = True  # the caller edits its observation...
+    obs["room_ids"][:] = 0
+    actions = w.mask.argmax(axis=1)
+    actions[i] = j
+    with pytest.raises(ValueError, match=rf"actions\[{i}\] = {j} is an empty"):
+        w.step(actions)  # ...and the world still knows the slot is empty
+    assert (w.observe()["room_ids"][empty] == -1).all()  # the edit did not reach the world

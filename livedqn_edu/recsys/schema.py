@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MAX_LIST",
     "Column",
     "LOG_COLUMNS",
     "ROOM_COLUMNS",
@@ -101,6 +102,12 @@ ROOM_COLUMNS: tuple[Column, ...] = (
 """Columns of ``data/live_room_rooms.csv.gz`` in file order."""
 
 
+MAX_LIST = 1_000
+"""Longest list a cell may hold (candidates per impression): a longer one is refused before it is
+parsed, since every row is padded to the longest list (one row of a million ids would cost
+gigabytes)."""
+
+
 def _where(path: Path | str, row: int, column: str) -> str:
     return f"{path}: row {row} (file line {row + 2}), column {column!r}"
 
@@ -152,6 +159,14 @@ def parse_lists(
     Raises:
         ValueError: naming the file, the first bad row and the column.
     """
+    lengths = values.astype(str).str.count(" ").to_numpy(np.int64) + 1
+    if lengths.size and lengths.max() > MAX_LIST:
+        row = int(np.argmax(lengths))
+        raise ValueError(
+            f"{_where(path, row, column)}: a list of {lengths[row]:,} items; at most {MAX_LIST:,} "
+            "are allowed (a slate holds a few dozen rooms at most). The file is damaged: "
+            "regenerate it with `livedqn-edu data --regenerate`."
+        )
     fast = _parse_lists_fast(values, kind)
     if fast is not None:
         return fast

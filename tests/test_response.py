@@ -1,4 +1,4 @@
-"""Tests of the mechanism formulas (livedqn_edu/envs/response.py), with the arithmetic written out."""
+"""Tests of the mechanism formulas (livedqn_edu/envs/response.py), the arithmetic written out."""
 
 from __future__ import annotations
 

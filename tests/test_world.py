@@ -98,8 +98,9 @@ def test_room_schedules_are_consistent(world: World) -> None:
         ids = r.live_ids[s, : r.n_live[s]]
         assert set(ids) == set(np.flatnonzero(r.live[s]))
         assert (np.diff(r.audience[ids]) <= 0).all()  # sorted by audience
-        assert set(r.pool_ids[s, : r.n_live[s]]) == set(ids)
-        assert (r.pool_ids[s, r.n_live[s] :] == -1).all()
+        pool = np.concatenate([r.popular_ids[s], r.discovery_ids[s]])
+        assert set(pool[pool >= 0]) == set(ids)
+        assert r.discovery_ids[s, -1] == -1
 
 
 def test_rooms_live_mostly_in_the_evening_and_more_on_weekends() -> None:

@@ -188,6 +188,16 @@ class WorldConfig:
                 f"WorldConfig.slot_minutes must divide 60 (e.g. 10), got {self.slot_minutes!r}"
             )
 
+    @property
+    def log_stay_median(self) -> float:
+        """``log(stay_median_minutes)``: the mean log-minutes of a real watch at zero match."""
+        return math.log(self.stay_median_minutes)
+
+    @property
+    def log_bounce_median(self) -> float:
+        """``log(bounce_median_minutes)``: the mean log-minutes of a bounce."""
+        return math.log(self.bounce_median_minutes)
+
     @classmethod
     def field_docs(cls) -> dict[str, str]:
         """Field name -> its one-line description (for tables in notebooks and data cards)."""

@@ -162,21 +162,17 @@ class FeatureSpec:
 
         Args:
             part: ``"user"`` or ``"candidates"``.
-            raw: block name -> raw array broadcastable to ``shape + (width,)`` (a one-column
-                block may also be ``shape``).
+            raw: block name -> raw array: ``shape`` for a one-column block, ``shape + (width,)``
+                for a wider one (or anything broadcastable to these).
             shape: leading shape, ``(N,)`` for users or ``(N, K)`` for candidates.
 
         Returns:
             ``shape + (width,)`` float32, every column ``clip(raw / scale, low, high)``.
         """
         inv_scale, low, high = self._arrays[part]
-        out = np.empty((*shape, self.width(part)), dtype=np.float32)
+        out = np.empty((*shape, len(inv_scale)), dtype=np.float32)
         for block, start, stop in self._blocks[part]:
-            value = raw[block]
-            if stop - start == 1 and np.ndim(value) == len(shape):
-                out[..., start] = value
-            else:
-                out[..., start:stop] = value
+            out[..., start if stop - start == 1 else slice(start, stop)] = raw[block]
         out *= inv_scale
         np.maximum(out, low, out=out)  # np.clip costs ten times more per call on small arrays
         np.minimum(out, high, out=out)
@@ -230,10 +226,10 @@ def feature_spec(n_categories: int = 8, max_follows: int = 16, days: int = 7) ->
     )
     candidates = (
         *(
-            Feature(f"cat_{c}", f"1 if the room's category is {c}", 1.0, 0.0, 1.0, block="category")
+            Feature(f"cat_{c}", f"1 if the room's category is {c}", 1.0, 0.0, 1.0, block="room")
             for c in cats
         ),  # fmt: skip
-        Feature("log_audience", "log(audience / smallest audience)", 5.0),
+        Feature("log_audience", "log(audience / smallest audience)", 5.0, block="room"),
         Feature("followed", "1 if the viewer follows the room", 1.0, 0.0, 1.0),
         Feature("log_past_minutes", "log(1 + minutes the viewer watched this room)", 5.0),
         Feature("hours_live", "minutes since the stream went live", 300.0),

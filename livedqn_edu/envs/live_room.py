@@ -13,7 +13,7 @@ from gymnasium.error import ResetNeeded
 from livedqn_edu.envs import _render
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.features import feature_spec
-from livedqn_edu.envs.world import COMPONENTS, World
+from livedqn_edu.envs.world import World
 
 __all__ = ["LiveRoomEnv"]
 
@@ -145,7 +145,6 @@ class LiveRoomEnv(gym.Env):
             }
         )
         self.action_space = spaces.Discrete(k)
-        self._action = np.zeros(1, dtype=np.int64)
         self._obs: dict[str, np.ndarray] | None = None
         self._over = False
         self._last: dict[str, Any] | None = None
@@ -168,9 +167,8 @@ class LiveRoomEnv(gym.Env):
             raise ResetNeeded("call env.reset(seed=...) before env.step(action)")
         if self._over:
             raise ResetNeeded("the episode is over (terminated or truncated): call env.reset()")
-        self._action[0] = slot = self._check_action(action)
-        rewards, parts = self.world.step(self._action)
-        info: dict[str, Any] = {key: parts[key].item(0) for key in COMPONENTS}
+        slot = self._check_action(action)
+        reward, info = self.world.step_one(slot)  # == World.step with one viewer
         batch = self.world.observe()
         obs = self._single(batch)
         info["room_ids"] = batch["room_ids"][0]
@@ -179,7 +177,7 @@ class LiveRoomEnv(gym.Env):
         truncated = info["done"] and not terminated
         self._over = terminated or truncated
         self._last = {"slot": slot, **info}
-        return obs, rewards.item(0), terminated, truncated, info
+        return obs, reward, terminated, truncated, info
 
     def render(self) -> str | np.ndarray | None:
         """A text (``ansi``) or picture (``rgb_array``) view of the candidates and the response."""

@@ -3,11 +3,16 @@
 ``World.step`` (what happens) and ``World.expected_immediate_reward`` (what an oracle expects)
 both call these functions, so each mechanism's formula is written once. Each takes arrays (any
 broadcastable shapes) and the :class:`~livedqn_edu.envs.config.WorldConfig`, and returns arrays;
-none reads or changes a world. ``data/README.md`` says which constants are calibrated to a
-published figure and which are teaching assumptions.
+none reads or changes a world. The functions used at every step also take ``xp``: ``numpy``
+(default) for a batch of viewers, :data:`~livedqn_edu.envs.choice.SCALAR` for one viewer with
+Python floats, so that the one-viewer env is fast without a second copy of any formula.
+``data/README.md`` says which constants are calibrated to a published figure and which are
+teaching assumptions.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +25,8 @@ __all__ = [
     "decayed",
     "engagement_after",
     "expected_watch_minutes",
+    "fatigue_now",
+    "fatigue_stored",
     "follow_probability",
     "geometric",
     "gift_probability",
@@ -44,6 +51,7 @@ def utility_terms(
     past_minutes: np.ndarray,
     fatigue: np.ndarray,
     c: WorldConfig,
+    xp: Any = np,
 ) -> tuple[np.ndarray, ...]:
     """The terms of the utility of showing a room (their sum is the utility), in
     :data:`UTILITY_TERMS` order.
@@ -64,17 +72,17 @@ def utility_terms(
         Seven float64 arrays of the broadcast shape (``base`` may be a scalar).
     """
     return (
-        np.float64(c.base_click_utility),
+        c.base_click_utility,
         c.taste_weight * match,
         c.quality_weight * quality,
         c.audience_weight * log_audience,
         c.follow_weight * followed,
-        c.familiarity_weight * np.log1p(past_minutes, dtype=np.float64),
+        c.familiarity_weight * xp.log1p(past_minutes),
         -c.fatigue_weight * fatigue,
     )
 
 
-def decayed(count: np.ndarray, elapsed: np.ndarray, half_life: float) -> np.ndarray:
+def decayed(count: np.ndarray, elapsed: np.ndarray, half_life: float, xp: Any = np) -> np.ndarray:
     """A count that halves every ``half_life`` minutes: ``count * 2 ** (-elapsed / half_life)``.
 
     Impression discounting (Lee, Lakshmanan, Tiwari & Shah, KDD 2014) lowers a recommendation's
@@ -82,24 +90,39 @@ def decayed(count: np.ndarray, elapsed: np.ndarray, half_life: float) -> np.ndar
     seen; this is its exponential form. No fitted half-life is published: the world's constant
     is a teaching assumption.
     """
-    return count * np.exp2(-elapsed / half_life)
+    return count * xp.exp2(-elapsed / half_life)
 
 
-def stay_probability(match: np.ndarray, quality: np.ndarray, c: WorldConfig) -> np.ndarray:
+def fatigue_now(stored: np.ndarray, t: np.ndarray, half_life: float, xp: Any = np) -> np.ndarray:
+    """The decayed count of ignored impressions at clock ``t``, from its stored form.
+
+    The world stores ``log2(count) + t_last / half_life`` (one number per viewer and room, -inf
+    for none), so that :func:`decayed` at any later time is one subtraction and one power:
+    ``count * 2 ** (-(t - t_last) / half_life) = 2 ** (stored - t / half_life)``.
+    """
+    return xp.exp2(stored - t / half_life)
+
+
+def fatigue_stored(count: np.ndarray, t: np.ndarray, half_life: float, xp: Any = np) -> np.ndarray:
+    """The stored form of ``count`` ignored impressions at clock ``t`` (see :func:`fatigue_now`)."""
+    return xp.log2(count) + t / half_life
+
+
+def stay_probability(
+    match: np.ndarray, quality: np.ndarray, c: WorldConfig, xp: Any = np
+) -> np.ndarray:
     """Probability that an entry becomes a real watch rather than a bounce of seconds.
 
     ``sigmoid(stay_logit + stay_match_gain * match + stay_quality_gain * quality)``: a viewer
     who enters a room that fits their taste stays; otherwise they look and leave (KuaiLive's
     median view is 4.9 s while its mean is 8.6 min).
     """
-    return sigmoid(c.stay_logit + c.stay_match_gain * match + c.stay_quality_gain * quality)
+    return sigmoid(c.stay_logit + c.stay_match_gain * match + c.stay_quality_gain * quality, xp)
 
 
 def watch_log_mean(match: np.ndarray, quality: np.ndarray, c: WorldConfig) -> np.ndarray:
     """Mean of log minutes of a real watch (before the stream-end cut), float64."""
-    return (
-        np.log(c.stay_median_minutes) + c.watch_match_gain * match + c.watch_quality_gain * quality
-    )
+    return c.log_stay_median + c.watch_match_gain * match + c.watch_quality_gain * quality
 
 
 def expected_watch_minutes(
@@ -109,24 +132,30 @@ def expected_watch_minutes(
     p_stay = stay_probability(match, quality, c)
     stay = expected_truncated_lognormal(watch_log_mean(match, quality, c), c.watch_sigma,
                                         minutes_left)  # fmt: skip
-    bounce = expected_truncated_lognormal(np.log(c.bounce_median_minutes), c.bounce_sigma,
+    bounce = expected_truncated_lognormal(c.log_bounce_median, c.bounce_sigma,
                                           minutes_left)  # fmt: skip
     return p_stay * stay + (1.0 - p_stay) * bounce
 
 
-def follow_probability(minutes: np.ndarray, match: np.ndarray, c: WorldConfig) -> np.ndarray:
+def follow_probability(
+    minutes: np.ndarray, match: np.ndarray, c: WorldConfig, xp: Any = np
+) -> np.ndarray:
     """Probability of following an unfollowed room after watching it for ``minutes``.
 
     A constant hazard per watch-hour, higher for a better match:
     ``1 - exp(-follow_hazard * exp(follow_match_gain * match) * minutes / 60)``. On Twitch's
     top channels followers gained per watch-hour range 0.005-0.08 (median 0.021).
     """
-    hazard = c.follow_hazard * np.exp(c.follow_match_gain * match)
-    return -np.expm1(-hazard * minutes / 60.0)
+    hazard = c.follow_hazard * xp.exp(c.follow_match_gain * match)
+    return -xp.expm1(-hazard * minutes / 60.0)
 
 
 def gift_probability(
-    minutes: np.ndarray, propensity: np.ndarray, followed: np.ndarray, c: WorldConfig
+    minutes: np.ndarray,
+    propensity: np.ndarray,
+    followed: np.ndarray,
+    c: WorldConfig,
+    xp: Any = np,
 ) -> np.ndarray:
     """Probability of a gift during an entry of ``minutes``.
 
@@ -135,8 +164,8 @@ def gift_probability(
     viewers: most never gift).
     """
     return sigmoid(
-        c.gift_logit + propensity + c.gift_minutes_gain * np.log1p(minutes)
-        + c.gift_follow_gain * followed
+        c.gift_logit + propensity + c.gift_minutes_gain * xp.log1p(minutes)
+        + c.gift_follow_gain * followed, xp,
     )  # fmt: skip
 
 

@@ -62,10 +62,12 @@ class Rooms:
             ``MINUTES_PER_WEEK``); only meaningful where ``live``.
         live_ids: ``(n_slots, max_live)`` int64, ids of the rooms live in slot ``s`` sorted by
             audience (largest first), padded with -1.
-        pool_ids: ``(n_slots, max_live + 1)`` int64, the same rooms as the candidate generator
-            reads them: the ``popular_slots`` most watched first, then the others in a fixed
-            random order (the discovery window walks them), padded with -1 (the last column is
-            always -1).
+        popular_ids: ``(n_slots, popular_slots)`` int64, the most-watched rooms live in slot
+            ``s`` (the popular candidates), padded with -1.
+        discovery_ids: ``(n_slots, max_live + 2k + 1)`` int64, the other rooms live in slot
+            ``s`` in a fixed random order (the discovery window walks them); when there are at
+            least ``2k`` of them the list is followed by its first ``2k`` again, so that a window
+            of ``2k`` never wraps; padded with -1 (the last column is always -1).
         n_live: ``(n_slots,)`` int64, number of rooms live in slot ``s``.
     """
 
@@ -78,7 +80,8 @@ class Rooms:
     start: np.ndarray
     end: np.ndarray
     live_ids: np.ndarray
-    pool_ids: np.ndarray
+    popular_ids: np.ndarray
+    discovery_ids: np.ndarray
     n_live: np.ndarray
 
     @property
@@ -251,13 +254,18 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
     n_live = live.sum(axis=1).astype(np.int64)
     width = max(1, int(n_live.max()))
     live_ids = np.full((live.shape[0], width), -1, dtype=np.int64)
-    pool = np.full((live.shape[0], width + 1), -1, dtype=np.int64)
+    p, window = c.popular_slots, 2 * c.k
+    popular = np.full((live.shape[0], p), -1, dtype=np.int64)
+    discovery = np.full((live.shape[0], width + window + 1), -1, dtype=np.int64)
     by_audience = np.argsort(-audience, kind="stable")
-    p = c.popular_slots
     for s in range(live.shape[0]):
         ids = by_audience[live[s, by_audience]]
         live_ids[s, : ids.size] = ids
-        pool[s, : ids.size] = np.concatenate([ids[:p], rng.permutation(ids[p:])])
+        popular[s, : min(p, ids.size)] = ids[:p]
+        rest = rng.permutation(ids[p:])
+        # the discovery window reads 2k entries from any start: wrap the list around once
+        wrapped = np.concatenate([rest, rest[:window]]) if rest.size >= window else rest
+        discovery[s, : wrapped.size] = wrapped
     return Rooms(
         category=category,
         content=content,
@@ -268,6 +276,7 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
         start=start,
         end=end,
         live_ids=live_ids,
-        pool_ids=pool,
+        popular_ids=popular,
+        discovery_ids=discovery,
         n_live=n_live,
     )

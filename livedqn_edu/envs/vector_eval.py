@@ -28,6 +28,8 @@ Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 METRICS: dict[str, str] = {
     "return": "sum of rewards over the horizon (config reward weights)",
+    "expected_return": "sum over the shown rooms of their expected immediate reward (the same "
+    "mean as the return, without the noise of watch lengths and gifts)",
     "watch_minutes": "total watch minutes",
     "impressions": "recommendations shown",
     "clicks": "recommendations clicked",
@@ -115,6 +117,7 @@ def run_policy(
         active = ~world.done
         room = np.where(active, world.room_ids[rows, np.where(active, actions, 0)], -1)
         seen_before = world.viewers.habit[rows, room] > 0
+        total["expected_return"] += np.where(active, world.expected_reward(room[:, None])[:, 0], 0)
         rewards, parts = world.step(actions)
         total["return"] += rewards
         total["watch_minutes"] += parts["watch_minutes"]

@@ -42,19 +42,21 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 
 import numpy as np
 
 from livedqn_edu.envs.candidates import build_candidates
-from livedqn_edu.envs.choice import choice_probabilities, click_browse_probabilities
+from livedqn_edu.envs.choice import SCALAR, choice_probabilities, click_browse_probabilities
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.features import FeatureSpec, feature_spec
 from livedqn_edu.envs.response import (
     UTILITY_TERMS,
     churn_probability,
-    decayed,
     engagement_after,
     expected_watch_minutes,
+    fatigue_now,
+    fatigue_stored,
     follow_probability,
     geometric,
     gift_probability,
@@ -85,6 +87,12 @@ _NORMALS = ("watch", "gift_size", "visit_hour")
 """Standard normal draws per viewer and step, by column."""
 _U = {name: i for i, name in enumerate(_UNIFORMS)}
 _Z = {name: i for i, name in enumerate(_NORMALS)}
+_IDLE = {
+    "click": False, "stay": False, "watch_minutes": 0.0, "gift": 0.0, "follow": False,
+    "return_visit": False, "session_end": False, "churn": False, "done": False, "choice": -1,
+    "room": -1, "category": -1,
+}  # fmt: skip
+"""The components of a viewer already done (nothing happens)."""
 
 
 def random_valid_slot(obs: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -112,9 +120,13 @@ class World:
         features: the observation layout (:class:`~livedqn_edu.envs.features.FeatureSpec`).
         viewers: the viewers' traits and state after :meth:`reset` (:class:`Viewers`).
         rng: the generator all the dynamics draw from (set by :meth:`reset`).
+        one_viewer_floats: step a one-viewer world with Python floats (True; the batched
+            body gives the same trajectory, slower).
         room_ids: ``(N, K)`` int64, the current candidates (-1 for an empty slot).
         mask: ``(N, K)`` bool, True where a slot holds a room.
     """
+
+    one_viewer_floats: bool = True
 
     def __init__(self, config: WorldConfig | None = None) -> None:
         if config is not None and not isinstance(config, WorldConfig):
@@ -130,9 +142,10 @@ class World:
         self._category = np.append(r.category, 0)
         self._log_audience = np.append(np.log(r.audience / c.min_audience), 0.0)
         self._quality = np.append(r.quality, 0.0)
-        self._one_hot = np.zeros((self._width, c.n_categories), dtype=np.float32)
-        self._one_hot[np.arange(r.n_rooms), r.category] = 1.0
-        self._log_bounce = float(np.log(c.bounce_median_minutes))
+        # the raw features that depend on the room only: category one-hot, log audience
+        self._room_features = np.zeros((self._width, c.n_categories + 1), dtype=np.float32)
+        self._room_features[np.arange(r.n_rooms), r.category] = 1.0
+        self._room_features[:, -1] = self._log_audience
         self.viewers: Viewers | None = None
         self.rng: np.random.Generator | None = None
         self.room_ids = np.zeros((0, c.k), dtype=np.int64)
@@ -228,16 +241,19 @@ class World:
         v, c, r = self._v(), self.config, self.rooms
         if offsets is None:
             offsets = self.rng.random(v.n)
+        self._slot = r.slot_of(v.t)
         return build_candidates(
-            r.slot_of(v.t), v.follow_list, int(v.n_follows.max(initial=0)), v.followed,
-            v.last_shown, v.sessions, self._live, r.pool_ids, r.n_live,
-            np.asarray(offsets, dtype=np.float64), c.k, c.followed_slots, c.popular_slots,
+            self._slot, v.follow_list, int(v.n_follows.max(initial=0)), v.followed,
+            v.last_shown, v.sessions, self._live, r.popular_ids, r.discovery_ids, r.n_live,
+            np.asarray(offsets, dtype=np.float64), c.k, c.followed_slots,
         )  # fmt: skip
 
     def _refresh(self, offsets: np.ndarray) -> None:
         """Rebuild the candidates; viewers facing no live room at all skip to their next visit."""
         v = self._v()
         self.room_ids, self.mask = self.candidates(offsets)
+        if self.mask.any(axis=1).all() and not v.done.any():
+            return  # every viewer is active and has something to watch (the usual case)
         stuck = ~v.done & ~self.mask.any(axis=1)
         for _ in range(8 * self.config.days):
             if not stuck.any():
@@ -260,7 +276,7 @@ class World:
         """
         v, c = self._v(), self.config
         t = v.t
-        angle = (t % MINUTES_PER_DAY) * (2 * np.pi / MINUTES_PER_DAY)
+        angle = t * (2 * np.pi / MINUTES_PER_DAY)
         day = (t // MINUTES_PER_DAY) % 7
         share = v.category_minutes / np.maximum(v.category_minutes.sum(axis=1, keepdims=True), 1.0)
         user = self.features.assemble(
@@ -277,12 +293,11 @@ class World:
         ids, mask = self.room_ids, self.mask
         flat = self._row_base[:, None] + ids
         tc = t[:, None]
-        slot = self.rooms.slot_of(t)
+        slot = self._slot  # the schedule slot of each clock, set by the last refresh
         cands = self.features.assemble(
             "candidates",
             {
-                "category": self._one_hot.take(ids, axis=0),
-                "log_audience": self._log_audience.take(ids),
+                "room": self._room_features.take(ids, axis=0),
                 "followed": v.followed.take(flat),
                 "log_past_minutes": np.log1p(v.habit.take(flat)),
                 "hours_live": tc % MINUTES_PER_WEEK - self._start.take(
@@ -299,9 +314,7 @@ class World:
     # --- the response model (hidden from policies; read by oracles and the data card) ------------
     def _fatigue_now(self, flat: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Ignored impressions of each (viewer, room) entry ``flat``, decayed to clock ``t``."""
-        v = self._v()
-        elapsed = t - v.fatigue_time.take(flat)
-        return decayed(v.fatigue.take(flat), elapsed, self.config.fatigue_half_life_minutes)
+        return fatigue_now(self._v().fatigue.take(flat), t, self.config.fatigue_half_life_minutes)
 
     def _pairs(self, room_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flat (viewer, room) indices of ``room_ids`` ``(N, M)`` and the clock ``(N, 1)``."""
@@ -365,12 +378,22 @@ class World:
     def expected_immediate_reward(self) -> np.ndarray:
         """Expected reward of showing each current candidate, ``(N, K)`` float64 (0 if empty).
 
+        See :meth:`expected_reward`; empty slots get 0.
+        """
+        return np.where(self.mask, self.expected_reward(self.room_ids), 0.0)
+
+    def expected_reward(self, room_ids: np.ndarray) -> np.ndarray:
+        """Expected immediate reward of showing each room to each viewer, ``(N, M)`` float64.
+
         ``P(enter) * (w_watch E[minutes] + w_gift P(gift) E[coins] + w_follow P(follow))``, with
         the expected minutes plugged into the gift and follow probabilities (an approximation:
         they depend on the random minutes). Return visits are not immediate and not included.
+
+        Args:
+            room_ids: ``(N, M)`` rooms live at each viewer's clock (-1: a meaningless value).
         """
         v, c = self._v(), self.config
-        ids = self.room_ids
+        ids = np.asarray(room_ids, dtype=np.int64)
         flat, t = self._pairs(ids)
         p_enter = self.choice_probabilities(ids)[..., 0]
         minutes = self.expected_watch_minutes(ids)
@@ -385,7 +408,7 @@ class World:
             p_stay = stay_probability(match, self._quality.take(ids), c)
             p_follow = p_stay * follow_probability(minutes, match, c)
             value = value + c.reward_follow * p_follow * ~followed
-        return np.where(self.mask, p_enter * value, 0.0)
+        return p_enter * value
 
     # --- dynamics -------------------------------------------------------------------------------
     def _check_actions(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -431,6 +454,9 @@ class World:
             TypeError: non-integer actions.
             ValueError: wrong shape, a slot out of range or an empty (masked) slot.
         """
+        if self._v().n == 1 and self.one_viewer_floats:
+            reward, outcome = self.step_one(actions)
+            return np.array([reward]), {key: np.array([value]) for key, value in outcome.items()}
         a, active = self._check_actions(actions)
         v, c, rng = self._v(), self.config, self.rng
         n = v.n
@@ -452,7 +478,7 @@ class World:
         close = active & ~click & ~browse
         # 2. watching: a real watch or a bounce of seconds, cut where the stream ends
         stay = click & (draws[:, _U["stay"]] < stay_probability(match, quality, c))
-        log_mean = np.where(stay, watch_log_mean(match, quality, c), self._log_bounce)
+        log_mean = np.where(stay, watch_log_mean(match, quality, c), c.log_bounce_median)
         sigma = np.where(stay, c.watch_sigma, c.bounce_sigma)
         minutes = np.minimum(np.exp(log_mean + sigma * normals[:, _Z["watch"]]),
                              self._minutes_left(room, t))  # fmt: skip
@@ -468,7 +494,7 @@ class World:
         # 4. memory: minutes per room and category, follows, rooms shown, fatigue of ignored rooms
         if click.any():
             idx = np.flatnonzero(click)
-            v.habit.reshape(-1)[flat[idx]] += minutes[idx].astype(np.float32)
+            v.habit.reshape(-1)[flat[idx]] += minutes[idx]
             v.category_minutes[idx, self._category[room[idx]]] += minutes[idx]
             if follow.any():
                 new = np.flatnonzero(follow)
@@ -482,8 +508,8 @@ class World:
         ignored = active & ~click
         if ignored.any():
             at = flat[ignored]
-            v.fatigue.reshape(-1)[at] = fatigue[ignored] + 1.0
-            v.fatigue_time.reshape(-1)[at] = t[ignored]
+            h = c.fatigue_half_life_minutes
+            v.fatigue.reshape(-1)[at] = fatigue_stored(fatigue[ignored] + 1.0, t[ignored], h)
         # 5. the clock, and the session's patience and time budget
         dt = minutes + c.skip_minutes * (browse | click)
         v.t += dt
@@ -520,6 +546,116 @@ class World:
             + c.reward_return * returned
         )  # fmt: skip
         return rewards, parts
+
+    def step_one(self, actions: int | np.ndarray) -> tuple[float, dict[str, float | int | bool]]:
+        """:meth:`step` for a world of one viewer, with Python floats (the gymnasium env's path).
+
+        Returns:
+            The reward and the components (:data:`COMPONENTS`) as Python numbers.
+
+
+        The same mechanism functions as the batched body, called in the same order on the same
+        random numbers (``xp=SCALAR``); ``tests/test_live_room.py`` checks both give the same
+        trajectory. A one-element array costs about ten times more per operation than a float,
+        which would make a one-viewer env ten times slower.
+        """
+        v, c, rng = self._v(), self.config, self.rng
+        slot = self._check_one(actions)
+        draws = rng.random(len(_UNIFORMS)).tolist()
+        normals = rng.standard_normal(len(_NORMALS)).tolist()
+        if slot is None:  # the viewer is done: nothing happens
+            self._refresh(np.array([draws[_U["offset"]]]))
+            return 0.0, dict(_IDLE)
+        room = int(self.room_ids[0, slot])
+        t = v.t.item(0)
+        match, quality = v.match.item(0, room), self._quality.item(room)
+        followed = bool(v.followed[0, room])
+        fatigue = fatigue_now(v.fatigue.item(0, room), t, c.fatigue_half_life_minutes, SCALAR)
+        # 1. the choice: enter the shown room, keep browsing, or close the app
+        u = sum(utility_terms(match, quality, self._log_audience.item(room), followed,
+                              v.habit.item(0, room), fatigue, c, SCALAR))  # fmt: skip
+        p_enter, p_browse = click_browse_probabilities(u, c.browse_utility, c.close_utility,
+                                                       SCALAR)  # fmt: skip
+        click = draws[_U["choice"]] < p_enter
+        browse = not click and draws[_U["choice"]] < p_enter + p_browse
+        # 2. watching: a real watch or a bounce of seconds, cut where the stream ends
+        stay = click and draws[_U["stay"]] < stay_probability(match, quality, c, SCALAR)
+        minutes = 0.0
+        if click:
+            log_mean, sigma = (
+                (watch_log_mean(match, quality, c), c.watch_sigma) if stay
+                else (c.log_bounce_median, c.bounce_sigma)
+            )  # fmt: skip
+            week = t // MINUTES_PER_WEEK * MINUTES_PER_WEEK  # (the slot is that of the clock t)
+            left = week + self._end.item(self._slot.item(0), room) - t
+            minutes = min(math.exp(log_mean + sigma * normals[_Z["watch"]]), left)
+        # 3. follows (after a real watch) and gifts (during any entry)
+        follow = (
+            stay and not followed and v.n_follows.item(0) < c.max_follows
+            and draws[_U["follow"]] < follow_probability(minutes, match, c, SCALAR)
+        )  # fmt: skip
+        p_gift = gift_probability(minutes, v.gift_propensity.item(0), followed, c, SCALAR)
+        coins = 0.0
+        if click and draws[_U["gift"]] < p_gift:
+            coins = c.gift_median_coins * math.exp(c.gift_sigma * normals[_Z["gift_size"]])
+        # 4. memory: minutes per room and category, follows, rooms shown, fatigue of ignored rooms
+        if click:
+            v.habit[0, room] += minutes
+            v.category_minutes[0, self._category[room]] += minutes
+            if follow:
+                v.followed[0, room] = True
+                v.follow_list[0, v.n_follows[0]] = room
+                v.n_follows[0] += 1
+            if followed or follow:
+                v.sort_follows(self._rows)
+        else:
+            h = c.fatigue_half_life_minutes
+            v.fatigue[0, room] = fatigue_stored(fatigue + 1.0, t, h, SCALAR)
+        v.last_shown[0, room] = v.sessions[0]
+        # 5. the clock, and the session's patience and time budget
+        dt = minutes + (c.skip_minutes if click or browse else 0.0)
+        v.t[0] = t + dt
+        v.budget_left[0] -= dt
+        v.session_steps[0] += 1
+        v.session_minutes_watched[0] += minutes
+        v.patience_left[0] -= browse
+        session_end = not (click or browse) or v.patience_left[0] <= 0 or v.budget_left[0] <= 0
+        # 6. the end of a session: engagement, churn, and the day of the next visit
+        returned = churned = False
+        if session_end:
+            r, ch = self._end_sessions(self._rows, np.array([draws]), np.array([normals]))
+            returned, churned = bool(r[0]), bool(ch[0])
+        past = not v.done[0] and v.t[0] >= self.horizon_minutes
+        if past:
+            v.done[0] = True
+        self._refresh(np.array([draws[_U["offset"]]]))
+        outcome = {
+            "click": click, "stay": stay, "watch_minutes": minutes, "gift": coins,
+            "follow": follow, "return_visit": returned, "session_end": session_end or past,
+            "churn": churned, "done": bool(v.done[0]), "choice": 0 if click else 2 - browse,
+            "room": room, "category": int(self._category[room]),
+        }  # fmt: skip
+        reward = (
+            c.reward_watch * minutes + c.reward_follow * follow + c.reward_gift * coins
+            + c.reward_return * returned
+        )  # fmt: skip
+        return reward, outcome
+
+    def _check_one(self, actions: int | np.ndarray) -> int | None:
+        """The validated slot of a one-viewer world (an int, or a ``(1,)`` array), None if the
+        viewer is done."""
+        if isinstance(actions, int) and not isinstance(actions, bool):
+            slot, actions = actions, np.array([actions])
+        else:
+            a = np.asarray(actions)
+            if a.shape != (1,) or a.dtype.kind not in "iu":
+                self._check_actions(a)  # raises the batched error message
+            slot = a.item(0)
+        if self._v().done[0]:
+            return None
+        if not 0 <= slot < self.config.k or not self.mask[0, slot]:
+            self._check_actions(np.asarray(actions))  # raises the error naming the slot
+        return slot
 
     def _end_sessions(
         self, idx: np.ndarray, draws: np.ndarray, normals: np.ndarray, forced: bool = False

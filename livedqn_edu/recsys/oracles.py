@@ -3,12 +3,12 @@
 - :class:`MyopicOracle` reads the world's hidden parameters and shows the room of largest
   *expected immediate* reward (:meth:`~livedqn_edu.envs.world.World.expected_immediate_reward`):
   the best any myopic recommender could do.
-- :class:`LookaheadOracle` plans: for its best few candidates it simulates short futures on copies
-  of the true world (Monte-Carlo rollouts) and shows the one with the best rollout value. It is
-  costly, ``top * n_rollouts * depth`` world steps per real step (its
-  :attr:`~LookaheadOracle.world_steps` counter reports the cost), and it only sees effects that
-  show within its rollouts: a few steps, far less than the day that fatigue lasts, so a learned
-  planner can beat it (``docs/live-room-planning.md``).
+- :class:`LookaheadOracle` plans: for its best few candidates it simulates futures on forks of the
+  true world (Monte-Carlo rollouts, long enough to reach the viewer's next visit) and shows the
+  one with the best rollout value. It is an *upper reference* for planning, not a recommender a
+  platform could build; it is costly, ``top * n_rollouts * depth`` world steps per real step
+  (:attr:`~LookaheadOracle.world_steps` and :attr:`~LookaheadOracle.seconds` report the cost),
+  and it sees only the effects that show within its rollouts.
 - :class:`MyopicModel` is what a platform *can* build: a small Keras model of the immediate reward,
   trained on logged impressions, acting greedily. TensorFlow is imported only when it is built.
 
@@ -18,6 +18,7 @@ Oracles must see the world the evaluation runs: ``policy.attach(world)`` (done b
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,7 @@ class LookaheadOracle(_WorldPolicy):
 
     Attributes:
         world_steps: world steps (each over all viewers) simulated so far, the oracle's cost.
+        seconds: wall time spent planning so far.
     """
 
     name = "lookahead_oracle"
@@ -91,7 +93,7 @@ class LookaheadOracle(_WorldPolicy):
     def __init__(
         self,
         world: World | None = None,
-        depth: int = 2,
+        depth: int = 16,
         n_rollouts: int = 4,
         top: int = 3,
         gamma: float = 1.0,
@@ -106,14 +108,20 @@ class LookaheadOracle(_WorldPolicy):
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.world_steps = 0
+        self.seconds = 0.0
         if world is not None:
             self.attach(world)
 
-    def reset(self, seed: int | None = None) -> None:  # noqa: D102
+    def reset(self, seed: int | None = None) -> None:  # noqa: D102  (the cost counters go on)
         self.rng = np.random.default_rng(self.seed if seed is None else seed)
-        self.world_steps = 0
 
     def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
+        start = time.perf_counter()
+        out = self._scores(obs)
+        self.seconds += time.perf_counter() - start
+        return out
+
+    def _scores(self, obs: Obs) -> np.ndarray:
         mask = _check_obs(obs)
         world = self._world(obs)
         immediate = np.where(mask, world.expected_immediate_reward(), -np.inf)

@@ -162,8 +162,8 @@ class FeatureSpec:
 
         Args:
             part: ``"user"`` or ``"candidates"``.
-            raw: block name -> raw array: ``shape`` for a one-column block, ``shape + (width,)``
-                for a wider one (or anything broadcastable to these).
+            raw: block name -> raw array: ``shape`` (or a scalar) for a one-column block, a
+                ``shape + (width,)`` array for a wider one.
             shape: leading shape, ``(N,)`` for users or ``(N, K)`` for candidates.
 
         Returns:

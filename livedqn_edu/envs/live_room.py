@@ -1,4 +1,4 @@
-"""LiveRoomEnv: one viewer of the live-room world as a gymnasium environment (``LiveRoom-v0``)."""
+"""LiveRoomEnv: one viewer of the live-room world as a gymnasium environment (``LiveRoom-v1``)."""
 
 from __future__ import annotations
 
@@ -21,33 +21,42 @@ _OVERRIDES = ("k", "days", "reward_watch", "reward_follow", "reward_gift", "rewa
 
 
 class LiveRoomEnv(gym.Env):
-    """Recommend live-streaming rooms to one viewer, over several days and sessions.
+    """Recommend live-streaming rooms to one viewer over a week of visits (``LiveRoom-v1``).
 
     ## Description
-    A viewer opens the app. At each step the recommender shows one of ``K`` candidate rooms
-    that are live right now; the viewer clicks and watches it, keeps browsing, or closes the
-    app (a multinomial-logit choice). Watching takes minutes (heavy-tailed, longer for rooms
-    that match the viewer's hidden taste, cut where the stream ends) and may bring a gift or a
-    follow; followed rooms are likelier to be clicked again. Showing the same category again
-    tires the viewer. A session ends when the viewer closes the app or runs out of patience or
-    time; the next visit comes sooner after a satisfying session; a viewer who stays unhappy
-    churns. Rooms go live and offline on their own weekly schedules (mostly in the evening).
-    The env *is* :class:`livedqn_edu.envs.world.World` with one viewer: the same code steps one
-    viewer here and thousands in the vectorised world.
+    A viewer of a live-streaming platform opens the app. At each step the recommender shows one
+    of ``K`` candidate rooms that are live right now (the rooms the viewer follows first, then
+    the most-watched, then discovery rooms they do not follow; never one already shown in this
+    session); the viewer enters the room, keeps browsing, or closes the app (a multinomial logit
+    over the room's utility: taste, quality, audience, *follow*, *familiarity*, minus *fatigue*).
+    An entry is a real watch (minutes, heavy-tailed, longer for rooms that fit the viewer's
+    hidden taste, cut where the stream ends) or a bounce of seconds. A real watch may earn a
+    follow (a hazard per watch-hour); any entry may bring a gift (rare, heavy-tailed). A room
+    shown and ignored tires the viewer for a while (impression fatigue, halving every
+    ``fatigue_half_life_minutes``). A session ends when the viewer closes the app or runs out of
+    patience or time; its satisfaction updates the viewer's engagement, which sets the chance
+    of coming back tomorrow and of leaving for good. Rooms stream on their own weekly schedules
+    (mostly in the evening). Every mechanism, its source or the assumption behind it, is listed
+    in ``data/README.md``.
+
+    The env *is* :class:`livedqn_edu.envs.world.World` with one viewer (its one-viewer body runs
+    the same mechanism functions on Python floats); ``gymnasium.make_vec("LiveRoom-v1",
+    num_envs=N)`` steps N viewers in one vectorised world
+    (:class:`~livedqn_edu.envs.vector.LiveRoomVectorEnv`).
 
     ## Action Space
     ``Discrete(K)`` (``K = 10`` by default): the slot of the candidate to recommend.
 
-    | Num | Action                                   |
-    |-----|------------------------------------------|
-    | i   | show the room in candidate slot ``i``    |
+    | Num | Action |
+    |---|---|
+    | i | show the room in candidate slot ``i`` |
 
     Only slots with ``mask[i] == 1`` hold a room; a masked, out-of-range or non-integer action
     raises ``ValueError``/``TypeError`` and leaves the episode as it was.
 
     ## Observation Space
     A ``Dict`` with three entries (``U`` user columns, ``F`` candidate columns, both from the
-    world's feature spec, :mod:`livedqn_edu.envs.features`):
+    world's feature spec, :mod:`livedqn_edu.envs.features`; every call returns new arrays):
 
     | Key | Space | Meaning |
     |---|---|---|
@@ -66,38 +75,49 @@ class LiveRoomEnv(gym.Env):
     ## Rewards
     ``reward_watch * watch_minutes + reward_follow * follow + reward_gift * coins +
     reward_return * return_visit`` (default 0.1 per watch minute, the others 0). ``info``
-    carries every component: ``click``, ``watch_minutes``, ``gift`` (coins), ``follow``,
-    ``return_visit`` (the session ended and the viewer comes back the next day),
-    ``session_end``, ``churn``, ``choice`` (0 click, 1 keep browsing, 2 close the app),
-    ``room``, ``category``.
+    carries every component: ``click`` (entered), ``stay`` (a real watch), ``watch_minutes``,
+    ``gift`` (coins), ``follow`` (a new follow), ``return_visit`` (the session ended and the
+    viewer comes back tomorrow), ``session_end``, ``churn``, ``done``, ``choice`` (0 enter,
+    1 keep browsing, 2 close the app), ``room``, ``category``, and ``room_ids`` and
+    ``clock_minutes``.
 
     ## Starting State
-    A new viewer drawn from ``self.np_random`` (taste, patience, activeness, gift propensity,
-    a few followed rooms with some watch history) opens the app on day 0 (a Monday) near their
-    preferred hour. The rooms are the same in every episode (``config.room_seed``).
+    A new viewer drawn from ``self.np_random``: a monthly-active user with a taste, patience,
+    activeness, gift propensity, about 10 followed rooms and a few more watched before, who
+    opens the app on day 0 (a Monday) near their preferred hour. The rooms are the same in every
+    episode (``config.room_seed``; see ``envs/populations.py`` for the named catalogues).
 
     ## Episode End
-    1. Termination: the viewer churns (``churn_after_sessions`` unhappy sessions in a row, then
-       ``churn_probability`` per unhappy session).
+    1. Termination: the viewer leaves the platform for good (a churn chance at the end of each
+       session, higher for a disengaged viewer).
     2. Truncation: the viewer's clock passes ``days`` days, or the episode reaches
-       ``max_episode_steps`` (1,000 for ``LiveRoom-v0``, set at registration).
+       ``max_episode_steps`` (1,000 for ``LiveRoom-v1``, set at registration).
 
     ## Arguments
-    ``gymnasium.make("LiveRoom-v0", render_mode=None, config=None, k=None, days=None,
+    ``gymnasium.make("LiveRoom-v1", render_mode=None, config=None, k=None, days=None,
     reward_watch=None, reward_follow=None, reward_gift=None, reward_return=None)``
 
     - ``render_mode``: ``None``, ``"ansi"`` (text) or ``"rgb_array"`` (``(H, W, 3)`` uint8).
-    - ``config``: a :class:`WorldConfig` (default ``WorldConfig()``).
+    - ``config``: a :class:`WorldConfig` (default ``WorldConfig()``: the calibrated world).
     - ``k``, ``days`` and the ``reward_*`` weights override the fields of ``config`` of the same
       name. Invalid values (``k < 1``, ``days < 1``, negative weights) raise ``ValueError``.
 
     ## Version History
-    * v0: initial version (livedqn-edu 0.1).
+    * v1 (livedqn-edu 0.2): the world rebuilt around mechanisms a live-streaming engineer
+      recognises, each calibrated to a published figure or named as a teaching assumption:
+      earnable follows and repeat consumption (follow bonus, familiarity), real watches vs
+      bounces, satisfaction-driven retention (engagement, return and churn), room-level
+      impression fatigue with a day's half-life (v0: day-long *category* fatigue that decided
+      most choices), discovery candidates and no repeats within a session, a catalogue of 1,500
+      rooms of which 1-5% are live at once, heavy-tailed gifts. Observation: ``fatigue_<cat>``
+      user columns replaced by ``last_session_minutes`` and ``share_<cat>``;
+      ``category_fatigue`` replaced by ``recent_impressions``. ``info`` gains ``stay``.
+    * v0 (livedqn-edu 0.1): initial version.
 
     ## Example
     >>> import gymnasium as gym
-    >>> import livedqn_edu.envs  # registers LiveRoom-v0
-    >>> env = gym.make("LiveRoom-v0", k=5)
+    >>> import livedqn_edu  # registers LiveRoom-v1
+    >>> env = gym.make("LiveRoom-v1", k=5)
     >>> obs, info = env.reset(seed=0)
     >>> obs["candidates"].shape, obs["mask"].shape
     ((5, 14), (5,))
@@ -172,11 +192,12 @@ class LiveRoomEnv(gym.Env):
         batch = self.world.observe()
         obs = self._single(batch)
         info["room_ids"] = batch["room_ids"][0]
-        info["clock_minutes"] = self.world.t.item(0)
+        info["clock_minutes"] = self.world.viewers.t.item(0)  # type: ignore[union-attr]
         terminated = info["churn"]
         truncated = info["done"] and not terminated
         self._over = terminated or truncated
-        self._last = {"slot": slot, **info}
+        if self.render_mode is not None:
+            self._last = {"slot": slot, **info}
         return obs, reward, terminated, truncated, info
 
     def render(self) -> str | np.ndarray | None:

@@ -208,7 +208,5 @@ def geometric(u: np.ndarray, p: np.ndarray) -> np.ndarray:
 
     ``d = 1 + floor(log(1 - u) / log(1 - p))`` (inverse CDF); ``p = 1`` gives 1.
     """
-    p = np.clip(p, 1e-9, 1.0)
-    with np.errstate(divide="ignore"):
-        ratio = np.log1p(-u) / np.log1p(-p)
-    return 1.0 + np.floor(np.nan_to_num(ratio, nan=0.0, posinf=0.0))
+    p = np.minimum(np.maximum(p, 1e-9), 1.0 - 1e-15)  # log(1 - p) finite and < 0
+    return 1.0 + np.floor(np.log1p(-u) / np.log1p(-p))

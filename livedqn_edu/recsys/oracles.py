@@ -66,14 +66,18 @@ class MyopicOracle(_WorldPolicy):
 
 
 class LookaheadOracle(_WorldPolicy):
-    """Monte-Carlo lookahead on copies of the true world.
+    """Monte-Carlo lookahead on forks of the true world: an upper reference for planning.
 
     For each of the ``top`` candidates of largest expected immediate reward, ``n_rollouts``
-    copies of the world show it, then follow the myopic oracle for ``depth - 1`` more steps.
-    A candidate's value is its expected immediate reward plus the mean of the expected rewards
-    collected along its rollouts (discounted by ``gamma``), which counts what a recommendation
-    does to the viewer's next steps (fatigue, closing the app, follows). The rollouts of all
-    candidates share random numbers, so their comparison is less noisy.
+    forks of the world show it, then follow the myopic oracle for ``depth - 1`` more steps
+    (long enough to end the session and start the next visit). A candidate's value in a
+    rollout is its expected immediate reward plus the expected rewards collected along the
+    rollout (discounted by ``gamma``), which counts what a recommendation does to the viewer's
+    future (closing the app, fatigue, follows, tomorrow's visit). The rollouts of all candidates
+    share random numbers, so their differences are less noisy. The planner leaves the myopic
+    choice only when a candidate's mean gain over it exceeds ``min_t`` standard errors (a noisy
+    estimate picked as the best of several is biased upwards: without this guard the planner
+    loses to the myopic oracle it starts from).
 
     Args:
         world: the true world (or :meth:`attach` later).
@@ -81,6 +85,8 @@ class LookaheadOracle(_WorldPolicy):
         n_rollouts: rollouts per candidate, >= 1.
         top: candidates evaluated by rollouts (the others keep their immediate value), >= 1.
         gamma: discount per step inside the rollout, in [0, 1].
+        min_t: evidence needed to leave the myopic choice, in standard errors of the paired
+            rollout gains, >= 0.
         seed: seed of the rollouts' generator.
 
     Attributes:
@@ -97,6 +103,7 @@ class LookaheadOracle(_WorldPolicy):
         n_rollouts: int = 4,
         top: int = 3,
         gamma: float = 1.0,
+        min_t: float = 2.0,
         seed: int = 0,
     ) -> None:
         for arg, value in (("depth", depth), ("n_rollouts", n_rollouts), ("top", top)):
@@ -104,7 +111,10 @@ class LookaheadOracle(_WorldPolicy):
                 raise ValueError(f"{arg} must be an int >= 1, got {value!r}")
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+        if not min_t >= 0.0:
+            raise ValueError(f"min_t must be >= 0 (standard errors), got {min_t!r}")
         self.depth, self.n_rollouts, self.top, self.gamma = depth, n_rollouts, top, gamma
+        self.min_t = float(min_t)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.world_steps = 0
@@ -124,32 +134,40 @@ class LookaheadOracle(_WorldPolicy):
     def _scores(self, obs: Obs) -> np.ndarray:
         mask = _check_obs(obs)
         world = self._world(obs)
-        immediate = np.where(mask, world.expected_immediate_reward(), -np.inf)
+        expected = world.expected_immediate_reward()  # 0 in empty slots
+        immediate = np.where(mask, expected, -np.inf)
         n, k = mask.shape
         rows = np.arange(n)
         top = min(self.top, k)
-        slots = np.argsort(-immediate, axis=1, kind="stable")[:, :top]  # (N, top)
-        future = np.zeros((n, top))
+        slots = np.argsort(-immediate, axis=1, kind="stable")[:, :top]  # (N, top); 0: myopic
+        future = np.zeros((self.n_rollouts, n, top))
         active = ~world.done
-        for _ in range(self.n_rollouts):
+        for r in range(self.n_rollouts):
             seed = int(self.rng.integers(2**63))
             for j in range(top):
                 sim = world.fork(np.random.default_rng(seed))  # never the real draws
-                a = np.where(mask[rows, slots[:, j]], slots[:, j], masked_argmax(immediate, mask))
+                a = np.where(mask[rows, slots[:, j]], slots[:, j], slots[:, 0])
                 sim.step(a)
                 self.world_steps += 1
                 discount = 1.0
                 for _ in range(self.depth - 1):
                     discount *= self.gamma
                     value = sim.expected_immediate_reward()
-                    future[:, j] += discount * value.max(axis=1, initial=0.0) * active
+                    future[r, :, j] += discount * value.max(axis=1, initial=0.0) * active
                     if sim.done.all():
                         break
                     sim.step(masked_argmax(value, sim.mask))
                     self.world_steps += 1
-        total = np.take_along_axis(immediate, slots, axis=1) + future / self.n_rollouts
-        out = immediate.copy()  # slots outside the top keep their immediate value, below any top
-        np.put_along_axis(out, slots, total + 1e6, axis=1)
+        # each candidate's gain over the myopic choice, paired rollout by rollout
+        gain = np.take_along_axis(expected, slots, axis=1)[None] + future
+        gain = gain - gain[..., :1]  # (R, N, top)
+        mean = gain.mean(axis=0)
+        se = gain.std(axis=0, ddof=1) / np.sqrt(self.n_rollouts) if self.n_rollouts > 1 else 0.0
+        sure = (mean > 0) & (mean > self.min_t * se) & mask[rows[:, None], slots]
+        sure[:, 0] = True  # the myopic choice needs no evidence
+        best = np.where(sure, mean, -np.inf).argmax(axis=1)
+        out = immediate.copy()
+        out[rows, slots[rows, best]] = 1e6  # the chosen slot ranks first
         return np.where(mask, out, -np.inf)
 
 

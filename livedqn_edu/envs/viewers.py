@@ -2,8 +2,10 @@
 
 Traits (drawn once per viewer) and state (changed by ``World.step``) live in one mutable
 :class:`Viewers` record of arrays whose first axis is the viewer. Per-(viewer, room) tables have
-``n_rooms + 1`` columns: the last one, read by the empty slot id -1, stays zero. Nothing here is
-shown to the policy directly: the world's observation exposes only what a platform would know.
+``n_rooms + 1`` columns: the last one, read by the empty slot id -1, stays zero; they are
+float32 and int16 to halve the memory the step gathers from (computations are in float64).
+Nothing here is shown to the policy directly: the world's observation exposes only what a
+platform would know.
 
 A new viewer is a monthly-active user in the middle of their life on the platform: they already
 follow a few rooms and have watched a few others, and they open the app on day 0.
@@ -32,7 +34,7 @@ class Viewers:
 
     Traits:
         taste: ``(N, dim)`` float64 unit vectors.
-        match: ``(N, n_rooms + 1)`` float64, cosine of taste and each room's content.
+        match: ``(N, n_rooms + 1)`` float32, cosine of taste and each room's content.
         activeness: ``(N,)`` float64, shift of the return log-odds (how often they come back).
         patience: ``(N,)`` int64, skips tolerated per session (log-normal across viewers:
             some leave after a few skips, some scroll on and on).
@@ -48,11 +50,11 @@ class Viewers:
         follow_list: ``(N, max_follows)`` int64, followed room ids sorted by minutes watched
             (most first; ties keep their order), -1 padded.
         n_follows: ``(N,)`` int64.
-        habit: ``(N, n_rooms + 1)`` float64, minutes watched in each room so far.
-        fatigue: ``(N, n_rooms + 1)`` float64, ignored impressions of each room in their stored
+        habit: ``(N, n_rooms + 1)`` float32, minutes watched in each room so far.
+        fatigue: ``(N, n_rooms + 1)`` float32, ignored impressions of each room in their stored
             form ``log2(count) + t_last / half_life`` (-inf: none; see
             :func:`~livedqn_edu.envs.response.fatigue_now`).
-        last_shown: ``(N, n_rooms + 1)`` int32, the session in which each room was last shown
+        last_shown: ``(N, n_rooms + 1)`` int16, the session in which each room was last shown
             (0: never), so that a feed does not repeat a room within a session.
         category_minutes: ``(N, n_categories)`` float64, minutes watched per category.
         engagement: ``(N,)`` float64 in [0, 1], moving average of session satisfaction.
@@ -158,7 +160,7 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
     centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
     taste = centres[favourite] + 0.6 * rng.normal(size=(n, c.dim)) / np.sqrt(c.dim)
     taste /= np.linalg.norm(taste, axis=1, keepdims=True)
-    match = np.zeros((n, width))
+    match = np.zeros((n, width), dtype=np.float32)
     match[:, :n_rooms] = taste @ rooms.content.T
     # follows, then familiar rooms: Gumbel top-k over taste, audience and streaming hours
     live_hours = rooms.live.sum(axis=0) * rooms.slot_minutes / 60.0
@@ -171,7 +173,7 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
     follow_list = follow_list[:, : c.max_follows]
     familiar = np.where(np.arange(ranked.shape[1])[None, :] >= n_follow[:, None], ranked, -1)
     followed = np.zeros((n, width), dtype=bool)
-    habit = np.zeros((n, width))
+    habit = np.zeros((n, width), dtype=np.float32)
     rows, cols = np.nonzero(follow_list >= 0)
     followed[rows, follow_list[rows, cols]] = True
     habit[rows, follow_list[rows, cols]] = rng.lognormal(np.log(120.0), 1.0, rows.size)
@@ -200,8 +202,8 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
         follow_list=follow_list.astype(np.int64),
         n_follows=n_follow.astype(np.int64),
         habit=habit,
-        fatigue=np.full((n, width), -np.inf),
-        last_shown=np.zeros((n, width), dtype=np.int32),
+        fatigue=np.full((n, width), -np.inf, dtype=np.float32),
+        last_shown=np.zeros((n, width), dtype=np.int16),
         category_minutes=category_minutes,
         engagement=rng.beta(4.0, 4.0, n),
         last_session_minutes=np.zeros(n),

@@ -212,7 +212,15 @@ class World:
         new = make_viewers(idx.size, self.rooms, self.config, self.rng)
         for f in dataclasses.fields(Viewers):
             getattr(v, f.name)[idx] = getattr(new, f.name)
-        self._refresh(self.rng.random(v.n))
+        # the new viewers' first candidates (the others keep theirs)
+        c, r = self.config, self.rooms
+        slot = r.slot_of(new.t)
+        self._slot[idx] = slot
+        self.room_ids[idx], self.mask[idx] = build_candidates(
+            slot, new.follow_list, int(new.n_follows.max(initial=0)), new.followed,
+            new.last_shown, new.sessions, self._live, r.popular_ids, r.discovery_ids, r.n_live,
+            self.rng.random(idx.size), c.k, c.followed_slots,
+        )  # fmt: skip
 
     def fork(self, rng: np.random.Generator) -> World:
         """A copy sharing the rooms, with its own copy of the viewers' state and generator ``rng``.
@@ -331,8 +339,9 @@ class World:
         ids = np.asarray(room_ids, dtype=np.int64)
         flat, t = self._pairs(ids)
         terms = utility_terms(
-            v.match.take(flat), self._quality.take(ids), self._log_audience.take(ids),
-            v.followed.take(flat), v.habit.take(flat), self._fatigue_now(flat, t), self.config,
+            v.match.take(flat).astype(np.float64), self._quality.take(ids),
+            self._log_audience.take(ids), v.followed.take(flat),
+            v.habit.take(flat).astype(np.float64), self._fatigue_now(flat, t), self.config,
         )  # fmt: skip
         pairs = zip(UTILITY_TERMS, terms, strict=True)
         return {name: np.broadcast_to(x, ids.shape) for name, x in pairs}
@@ -371,8 +380,8 @@ class World:
         ids = self.room_ids if room_ids is None else np.asarray(room_ids, dtype=np.int64)
         flat, t = self._pairs(ids)
         return expected_watch_minutes(
-            self._v().match.take(flat), self._quality.take(ids), self._minutes_left(ids, t),
-            self.config,
+            self._v().match.take(flat).astype(np.float64), self._quality.take(ids),
+            self._minutes_left(ids, t), self.config,
         )  # fmt: skip
 
     def expected_immediate_reward(self) -> np.ndarray:
@@ -404,7 +413,7 @@ class World:
             p_gift = gift_probability(minutes, v.gift_propensity[:, None], followed, c)
             value = value + c.reward_gift * p_gift * coins
         if c.reward_follow > 0:
-            match = v.match.take(flat)
+            match = v.match.take(flat).astype(np.float64)
             p_stay = stay_probability(match, self._quality.take(ids), c)
             p_follow = p_stay * follow_probability(minutes, match, c)
             value = value + c.reward_follow * p_follow * ~followed
@@ -465,13 +474,13 @@ class World:
         room = np.where(active, self.room_ids[self._rows, a], -1)
         flat = self._row_base + room
         t = v.t
-        match = v.match.take(flat)
+        match = v.match.take(flat).astype(np.float64)
         quality = self._quality.take(room)
         followed = v.followed.take(flat)
         fatigue = self._fatigue_now(flat, t)
         # 1. the choice: enter the shown room, keep browsing, or close the app
         u = sum(utility_terms(match, quality, self._log_audience.take(room), followed,
-                              v.habit.take(flat), fatigue, c))  # fmt: skip
+                              v.habit.take(flat).astype(np.float64), fatigue, c))  # fmt: skip
         p_enter, p_browse = click_browse_probabilities(u, c.browse_utility, c.close_utility)
         click = active & (draws[:, _U["choice"]] < p_enter)
         browse = active & ~click & (draws[:, _U["choice"]] < p_enter + p_browse)
@@ -600,7 +609,7 @@ class World:
             coins = c.gift_median_coins * math.exp(c.gift_sigma * normals[_Z["gift_size"]])
         # 4. memory: minutes per room and category, follows, rooms shown, fatigue of ignored rooms
         if click:
-            v.habit[0, room] += minutes
+            v.habit[0, room] = v.habit.item(0, room) + minutes  # float64 sum, as batched
             v.category_minutes[0, self._category[room]] += minutes
             if follow:
                 v.followed[0, room] = True

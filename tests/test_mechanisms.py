@@ -62,3 +62,17 @@ def test_sweep_is_tidy() -> None:
     assert (table["default"] == SHORT.fatigue_weight).all()
     assert {"myopic", "planner", "gap", "gap_low", "gap_high", "seconds"} <= set(table.columns)
     assert (table["gap_low"] <= table["gap"]).all() and (table["gap"] <= table["gap_high"]).all()
+
+
+def test_value_of_a_change_is_zero_when_the_mechanism_is_off() -> None:
+    from livedqn_edu.recsys.sensitivity import value_of_a_change
+
+    # engagement moves only the return and churn chances: switched off, the change is worth 0
+    off = WorldConfig(days=2, return_sensitivity=0.0, churn_engagement_gain=0.0)
+    out = value_of_a_change("engagement", off, n_viewers=30, days=2)
+    assert out["diff"] == 0.0 and out["n"] == 30
+    # one more follow does change the week (its room joins the followed slots)
+    follow = value_of_a_change("follow", SHORT, n_viewers=30, days=2, metric="impressions")
+    assert np.isfinite(follow["diff"])
+    with pytest.raises(ValueError, match="change must be one of"):
+        value_of_a_change("gift", SHORT)

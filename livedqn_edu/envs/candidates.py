@@ -93,6 +93,11 @@ def build_candidates(
     others = np.where(followed.take(seen) | (last_shown.take(seen) == session), -1, others)
     # keep the first k non-empty entries of each column (a stable sort of the empties last)
     pool = np.concatenate([mine, others])  # (M, N), no repeats
-    order = (pool < 0).argsort(axis=0, kind="stable")[:k]
-    room_ids = pool[order, np.arange(n)].T.copy()
+    if n == 1:  # the same, cheaper for one viewer (the gymnasium env)
+        kept = pool[pool >= 0][:k]
+        room_ids = np.full((1, k), -1, dtype=np.int64)
+        room_ids[0, : kept.size] = kept
+    else:
+        order = (pool < 0).argsort(axis=0, kind="stable")[:k]
+        room_ids = pool[order, np.arange(n)].T.copy()
     return room_ids, room_ids >= 0

@@ -229,6 +229,8 @@ class LiveRoomEnv(gym.Env):
         return np.flatnonzero(self._mask).tolist()
 
     def _check_action(self, action: Any) -> int:
+        if type(action) is int and 0 <= action < self.k and self._mask[action]:
+            return action  # the usual case, checked in three comparisons
         if isinstance(action, np.ndarray) and action.shape == ():
             action = action.item()
         if isinstance(action, bool | np.bool_) or not isinstance(action, int | np.integer):

@@ -249,9 +249,10 @@ class World:
         v, c, r = self._v(), self.config, self.rooms
         if offsets is None:
             offsets = self.rng.random(v.n)
-        self._slot = r.slot_of(v.t)
+        self._slot = slot = (v.t // r.slot_minutes).astype(np.int64) % r.n_slots  # (slot_of)
+        n_follows = v.n_follows.item(0) if v.n == 1 else int(v.n_follows.max(initial=0))
         return build_candidates(
-            self._slot, v.follow_list, int(v.n_follows.max(initial=0)), v.followed,
+            slot, v.follow_list, n_follows, v.followed,
             v.last_shown, v.sessions, self._live, r.popular_ids, r.discovery_ids, r.n_live,
             np.asarray(offsets, dtype=np.float64), c.k, c.followed_slots,
         )  # fmt: skip

@@ -365,12 +365,14 @@ def test_generated_propensities_are_the_policy_probabilities(small_logs) -> None
 
 
 def test_regenerate_is_bit_for_bit(tmp_path) -> None:
+    from livedqn_edu.envs.populations import VALIDATION
     from livedqn_edu.manifest import load, sha256
     from livedqn_edu.recsys.datacard import BEGIN, END, LogSpec, regenerate_data
 
-    spec = LogSpec(seed=5, n_viewers=40, days=2)
+    spec = LogSpec(seed=5, n_viewers=40, days=2, population=VALIDATION, policy_viewers=20,
+                   policy_seeds=1)  # fmt: skip
     (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "README.md").write_text(f"# Card\n\nkept\n{BEGIN}\nold\n{END}\ntail\n")
+    (tmp_path / "b" / "README.md").write_text(f"# Card\n\nkept\n{BEGIN}\nOLD TABLE\n{END}\ntail\n")
     regenerate_data(tmp_path / "a", spec)
     regenerate_data(tmp_path / "b", spec)
     for name in (LOGS_FILE, ROOMS_FILE):
@@ -381,7 +383,7 @@ def test_regenerate_is_bit_for_bit(tmp_path) -> None:
         assert entry["command"] == "livedqn-edu data --regenerate"
     readme = (tmp_path / "b" / "README.md").read_text()
     assert readme.startswith("# Card\n\nkept\n") and readme.endswith(f"{END}\ntail\n")
-    assert "old" not in readme and "| gifts per click |" in readme
+    assert "OLD TABLE" not in readme and "| entries with a gift |" in readme
 
 
 def test_readme_without_markers_is_a_clear_error(tmp_path) -> None:

@@ -129,7 +129,7 @@ def test_shipped_checkpoint_reproduces_its_recorded_score(gamma0: bool) -> None:
 def test_shipped_myopic_checkpoint_beats_random() -> None:
     # 300 held-out viewers (seed 123, not a training seed), the same viewers for both policies:
     # the DQN's per-viewer gain over random has a 95% interval above 0. (The gamma-0.9 twin
-    # collapsed during training on LiveRoom-v1 and is not held to this; see the data card.)
+    # collapsed during training on LiveRoom-v1 and is not held to this: docs/live-room-world.md.)
     agent = rt.load_live_room_agent(gamma0=True)
     dqn = run_policy(rt.greedy_policy(agent), 300, 7, seed=123)["return"]
     rnd = run_policy(random_policy(0), 300, 7, seed=123)["return"]

@@ -76,8 +76,13 @@ class Target:
         """The accepted range as text."""
         scale, unit = (100.0, "%") if self.percent else (1.0, "")
         if self.low == self.high:
-            return f"exactly {scale * self.low:g}{unit}"
-        return f"{scale * self.low:g}{unit} – {scale * self.high:g}{unit}"
+            return f"exactly {_number(scale * self.low)}{unit}"
+        return f"{_number(scale * self.low)}{unit} – {_number(scale * self.high)}{unit}"
+
+
+def _number(x: float) -> str:
+    """Three significant digits, never in exponent notation (1000, 0.0833, 2.5)."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 _T = Target

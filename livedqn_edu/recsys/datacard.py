@@ -217,17 +217,24 @@ def stats_markdown(card: Card, spec: LogSpec = SHIPPED) -> str:
     ])  # fmt: skip
 
 
+def _check_readme(path: Path) -> None:
+    """A clear error, before any work, if an existing README lacks the markers."""
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if BEGIN not in text or END not in text:
+            raise ValueError(
+                f"{path} has no statistics markers: add the two lines {BEGIN!r} and {END!r} "
+                "where the generated table should go, then run the command again"
+            )
+
+
 def _update_readme(path: Path, block: str) -> None:
     body = f"{BEGIN}\n{block}\n{END}"
     if not path.exists():
         path.write_text(f"# Data\n\n{body}\n", encoding="utf-8")
         return
+    _check_readme(path)
     text = path.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise ValueError(
-            f"{path} has no statistics markers: add the two lines {BEGIN!r} and {END!r} "
-            "where the generated table should go, then run the command again"
-        )
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), flags=re.S)
     path.write_text(pattern.sub(lambda _: body, text, count=1), encoding="utf-8")
 
@@ -249,6 +256,7 @@ def regenerate_data(out_dir: Path | str | None = None, spec: LogSpec = SHIPPED) 
         The data card.
     """
     out = Path(out_dir) if out_dir is not None else data_dir()
+    _check_readme(out / "README.md")
     out.mkdir(parents=True, exist_ok=True)
     logs, rooms, stats = measure(spec)
     meta = {

@@ -69,6 +69,8 @@ class Rooms:
             least ``2k`` of them the list is followed by its first ``2k`` again, so that a window
             of ``2k`` never wraps; padded with -1 (the last column is always -1).
         n_live: ``(n_slots,)`` int64, number of rooms live in slot ``s``.
+        centres: ``(n_categories, dim)`` float64, the unit mean content of each category.
+        live_hours: ``(n_rooms,)`` float64, hours live per week.
     """
 
     category: np.ndarray
@@ -80,6 +82,8 @@ class Rooms:
     start: np.ndarray
     end: np.ndarray
     live_ids: np.ndarray
+    centres: np.ndarray
+    live_hours: np.ndarray
     popular_ids: np.ndarray
     discovery_ids: np.ndarray
     n_live: np.ndarray
@@ -266,6 +270,9 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
         # the discovery window reads 2k entries from any start: wrap the list around once
         wrapped = np.concatenate([rest, rest[:window]]) if rest.size >= window else rest
         discovery[s, : wrapped.size] = wrapped
+    centres = np.zeros((c.n_categories, c.dim))
+    np.add.at(centres, category, content)
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
     return Rooms(
         category=category,
         content=content,
@@ -276,6 +283,8 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
         start=start,
         end=end,
         live_ids=live_ids,
+        centres=centres,
+        live_hours=live.sum(axis=0) * slot_minutes / 60.0,
         popular_ids=popular,
         discovery_ids=discovery,
         n_live=n_live,

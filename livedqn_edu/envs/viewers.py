@@ -155,16 +155,12 @@ def make_viewers(n: int, rooms: Rooms, config: WorldConfig, rng: np.random.Gener
     c = config
     n_rooms, width = rooms.n_rooms, rooms.n_rooms + 1
     favourite = rng.integers(0, c.n_categories, n)
-    centres = np.zeros((c.n_categories, c.dim))
-    np.add.at(centres, rooms.category, rooms.content)
-    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-    taste = centres[favourite] + 0.6 * rng.normal(size=(n, c.dim)) / np.sqrt(c.dim)
+    taste = rooms.centres[favourite] + 0.6 * rng.normal(size=(n, c.dim)) / np.sqrt(c.dim)
     taste /= np.linalg.norm(taste, axis=1, keepdims=True)
     match = np.zeros((n, width), dtype=np.float32)
     match[:, :n_rooms] = taste @ rooms.content.T
     # follows, then familiar rooms: Gumbel top-k over taste, audience and streaming hours
-    live_hours = rooms.live.sum(axis=0) * rooms.slot_minutes / 60.0
-    score = 3.0 * match[:, :n_rooms] + 0.5 * np.log(rooms.audience) + np.log1p(live_hours)
+    score = 3.0 * match[:, :n_rooms] + 0.5 * np.log(rooms.audience) + np.log1p(rooms.live_hours)
     score = score + rng.gumbel(size=(n, n_rooms))
     n_follow = np.minimum(rng.poisson(c.initial_follows, n), min(c.max_follows, n_rooms))
     n_familiar = np.minimum(rng.poisson(c.initial_familiar, n), n_rooms - n_follow)

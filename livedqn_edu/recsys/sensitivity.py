@@ -129,8 +129,7 @@ def _give_follow(world: World) -> None:
     """Each viewer follows one more room: the unfollowed room that fits them best among the
     rooms that stream the most (as a long watch tonight might have earned)."""
     v, rooms = world.viewers, world.rooms
-    hours = rooms.live.sum(axis=0)
-    eligible = hours >= np.quantile(hours, 0.8)
+    eligible = rooms.live_hours >= np.quantile(rooms.live_hours, 0.8)
     score = np.where(v.followed[:, :-1] | ~eligible, -np.inf, v.match[:, :-1])
     best = score.argmax(axis=1)
     for i in np.flatnonzero(v.n_follows < v.follow_list.shape[1]):

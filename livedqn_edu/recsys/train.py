@@ -7,12 +7,13 @@ replay buffer for the price of one batched forward pass (far faster than one gym
 When every viewer's week is over, a new population of viewers is drawn (training seeds are kept
 apart from evaluation seeds, see :data:`TRAIN_SEED_BASE`).
 
-What a recommendation does shows up late: a category shown tonight still tires the viewer
-tomorrow. A discount per recommendation (0.9 per step sees about 10 steps, less than a session)
-cannot see that far, so the recommender discounts per *day of the viewer's clock*: a transition
-that took ``dt`` minutes is discounted by ``gamma ** (dt / DISCOUNT_MINUTES)`` (a semi-MDP), and
-it stores ``N_STEP``-step returns, which carry later effects back in fewer target updates.
-With ``gamma = 0`` both reduce to the immediate reward: the myopic twin.
+What a recommendation does may show up late: a room ignored tonight still tires the viewer
+tomorrow, a follow earned tonight brings them back to that room, a satisfying session brings
+them back sooner. A discount per recommendation (0.9 per step sees about 10 steps, less than a
+session) cannot see that far, so the recommender discounts per *day of the viewer's clock*: a
+transition that took ``dt`` minutes is discounted by ``gamma ** (dt / DISCOUNT_MINUTES)`` (a
+semi-MDP), and it stores ``N_STEP``-step returns, which carry later effects back in fewer
+target updates. With ``gamma = 0`` both reduce to the immediate reward: the myopic twin.
 
 A viewer's week ends in one of two ways, both real ends of the return we measure: the viewer
 churns, or the clock passes the horizon. The time elapsed is part of the observation

@@ -14,6 +14,7 @@ import importlib
 from typing import Any
 
 from livedqn_edu.budget import FAST, budget, import_tensorflow, is_fast, seed_everything
+from livedqn_edu.envs import LIVE_ROOM_ID  # registers the live-room gymnasium ids
 
 __version__ = "0.1.0"
 
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "FAST",
+    "LIVE_ROOM_ID",
     "budget",
     "import_tensorflow",
     "is_fast",

@@ -73,9 +73,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from livedqn_edu.recsys.logs import data_command
+    from livedqn_edu.recsys.datacard import run_data_command
 
-    return data_command(stats=args.stats, regenerate=args.regenerate)
+    return run_data_command(stats=args.stats, regenerate=args.regenerate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,12 +154,13 @@ def test_snips_of_logging_policy_is_the_mean_reward(n: int, seed: int) -> None:
 
 # --- online evaluation and logs on the small world --------------------------------------------
 SMALL = WorldConfig(n_rooms=150, days=2)
+WEEKEND = WorldConfig(days=2)  # the full catalogue, two days
 
 
 def test_evaluate_policies_table_and_order() -> None:
     pols = {"random": Random(0), "followed_first": FollowedFirst(), "oracle": MyopicOracle(),
             "linucb": LinUCB(alpha=0.5)}  # fmt: skip
-    df = evaluate_policies(pols, n_viewers=150, days=2, seeds=(0, 1), config=SMALL)
+    df = evaluate_policies(pols, n_viewers=150, days=2, seeds=(0, 1), config=WEEKEND)
     assert set(df["policy"]) == set(pols)
     assert (df["n"] == 300).all()
     assert ((df["ci_low"] <= df["mean"]) & (df["mean"] <= df["ci_high"])).all()
@@ -169,7 +171,7 @@ def test_evaluate_policies_table_and_order() -> None:
     assert list(table.index) == list(pols) and list(table.columns) == ["return", "ctr"]
     # same seeds, same numbers
     again = evaluate_policies({"random": Random(0)}, n_viewers=150, days=2, seeds=(0, 1),
-                              config=SMALL)  # fmt: skip
+                              config=WEEKEND)  # fmt: skip
     np.testing.assert_allclose(again["mean"], df[df["policy"] == "random"]["mean"])
 
 
@@ -220,3 +222,51 @@ def test_shipped_logs_replay_matches_the_csv() -> None:
     logs = shipped_logs(verify=True)  # raises ValueError if rooms or clicks differ from the CSV
     assert len(logs) > 100_000
     assert logs.obs["mask"][np.arange(len(logs)), logs.actions].all()
+
+
+# --- paired comparisons ------------------------------------------------------------------------
+def test_t_quantile_against_tables() -> None:
+    from livedqn_edu.recsys.evaluation import t_quantile
+
+    # Student t, 97.5% quantile: 12.706 (1 df), 4.303 (2), 2.776 (4), 2.228 (10), 2.045 (29)
+    for df, table in [(1, 12.706), (2, 4.303), (4, 2.776), (10, 2.228), (29, 2.045)]:
+        assert t_quantile(0.975, df) == pytest.approx(table, abs=2e-3)
+    with pytest.raises(ValueError, match="df"):
+        t_quantile(0.975, 0)
+
+
+def test_paired_difference_by_hand() -> None:
+    from livedqn_edu.recsys.evaluation import paired_difference
+
+    a, b = np.array([3.0, 5.0, 4.0, 6.0]), np.array([2.0, 3.0, 3.0, 4.0])
+    # d = (1, 2, 1, 2): mean 1.5, sd 0.57735, t(0.975, 3) = 3.182 -> half 3.182 * 0.57735 / 2
+    out = paired_difference(a, b)
+    half = 3.1824 * 0.57735 / 2
+    assert out["diff"] == pytest.approx(1.5)
+    assert out["low"] == pytest.approx(1.5 - half, abs=5e-3)
+    assert out["high"] == pytest.approx(1.5 + half, abs=5e-3)
+    assert out["rel"] == pytest.approx(1.5 / 3.0) and out["n"] == 4
+    # pairing matters: the same values shuffled lose the pairing and widen the interval
+    loose = paired_difference(a, b[[2, 0, 3, 1]])
+    assert (
+        loose["diff"] == pytest.approx(1.5)
+        and loose["high"] - loose["low"] > out["high"] - out["low"]
+    )
+    with pytest.raises(ValueError, match="same units in the same order"):
+        paired_difference(a, b[:3])
+    with pytest.raises(ValueError, match="finite"):
+        paired_difference([1.0, np.nan], [1.0, 2.0])
+
+
+def test_paired_table_pairs_viewers_by_seed_and_position() -> None:
+    from livedqn_edu.recsys.evaluation import paired_table
+
+    rows = []
+    for policy, values in (("base", [1.0, 2.0, 3.0, 4.0]), ("new", [2.0, 3.0, 4.0, 6.0])):
+        for i, value in enumerate(values):
+            rows.append({"policy": policy, "seed": i // 2, "return": value})
+    table = paired_table(pd.DataFrame(rows), "base")
+    # differences (1, 1, 1, 2): mean 1.25
+    assert list(table.index) == ["new"] and table.loc["new", "diff"] == pytest.approx(1.25)
+    with pytest.raises(ValueError, match="baseline 'nope'"):
+        paired_table(pd.DataFrame(rows), "nope")

@@ -1,4 +1,4 @@
-"""Tests of LiveRoomEnv / LiveRoom-v0: gymnasium conformance, seeding, errors, equivalence."""
+"""Tests of LiveRoomEnv / LiveRoom-v1: gymnasium conformance, seeding, errors, one world."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import livedqn_edu.envs  # noqa: F401  (registers LiveRoom-v0)
+import livedqn_edu.envs  # noqa: F401  (registers LiveRoom-v1)
 from livedqn_edu.envs import LIVE_ROOM_ID, MAX_EPISODE_STEPS
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.live_room import LiveRoomEnv
@@ -73,18 +73,20 @@ def test_same_seed_same_trajectory_different_seed_differs() -> None:
     ("seed", "cfg"),
     [
         (0, WorldConfig(days=4)),
-        (1, WorldConfig(days=4)),
+        (1, WorldConfig(days=4, follow_hazard=5.0, gift_logit=-2.0)),  # follows and gifts
         (2, WorldConfig(days=3, k=1)),
         (3, WorldConfig(days=3, k=3, followed_slots=2, popular_slots=2)),
         (4, dataclasses.replace(SPARSE, k=12, days=3)),
-        (5, WorldConfig(days=3, followed_slots=20, max_follows=8, follow_logit=0.0)),
+        (5, WorldConfig(days=3, followed_slots=20, max_follows=8, churn_logit=-1.0)),
     ],
 )
-def test_env_fast_path_matches_the_vectorised_world(seed: int, cfg: WorldConfig) -> None:
-    """The env's scalar fast path (_single.OneViewer) and World.step with one viewer agree."""
+def test_env_is_the_world_with_one_viewer(seed: int, cfg: WorldConfig) -> None:
+    """The env's one-viewer body (Python floats) and the batched body give the same trajectory:
+    the same mechanism functions, called in the same order, on the same random numbers."""
     env = LiveRoomEnv(config=cfg)
     obs, _ = env.reset(seed=seed)
     world = World(cfg)
+    world.one_viewer_floats = False  # the batched body, with arrays of one viewer
     wobs = world.reset(1, rng=seeding.np_random(seed)[0])
     actions = np.random.default_rng(seed)
     for _ in range(300):
@@ -97,10 +99,27 @@ def test_env_fast_path_matches_the_vectorised_world(seed: int, cfg: WorldConfig)
         wobs = world.observe()
         assert reward == pytest.approx(float(rewards[0]), rel=1e-9, abs=1e-12)
         for key in COMPONENTS:
-            assert info[key] == pytest.approx(parts[key][0].item(), rel=1e-9), key
+            assert info[key] == pytest.approx(parts[key][0].item(), rel=1e-9, abs=1e-12), key
         assert info["clock_minutes"] == pytest.approx(world.t[0], rel=1e-12)
         if terminated or truncated:
             break
+
+
+def test_observation_can_be_changed_without_changing_the_world() -> None:
+    env = LiveRoomEnv(config=SPARSE)
+    obs, _ = env.reset(seed=0)
+    for _ in range(500):  # find an observation with an empty slot
+        if not obs["mask"].all():
+            break
+        obs, _, terminated, truncated, _ = env.step(first_valid(obs))
+        if terminated or truncated:
+            obs, _ = env.reset()
+    empty = int(np.flatnonzero(obs["mask"] == 0)[0])
+    obs["mask"][:] = 1  # the caller edits its copy: the empty slot must stay empty
+    obs["candidates"][:] = 99.0
+    with pytest.raises(ValueError, match="empty"):
+        env.step(empty)
+    assert env.world.observe()["candidates"].max() <= 10.0
 
 
 def test_info_carries_every_component() -> None:
@@ -191,9 +210,7 @@ def test_bad_render_mode_and_config_type() -> None:
 
 
 def test_churn_terminates_and_horizon_truncates() -> None:
-    churny = dataclasses.replace(
-        WorldConfig(), base_click_utility=-50.0, churn_after_sessions=1, churn_probability=1.0
-    )
+    churny = dataclasses.replace(WorldConfig(), base_click_utility=-50.0, churn_logit=50.0)
     env = LiveRoomEnv(config=churny)
     obs, _ = env.reset(seed=0)
     for _ in range(200):
@@ -205,7 +222,7 @@ def test_churn_terminates_and_horizon_truncates() -> None:
     with pytest.raises(ResetNeeded, match="episode is over"):
         env.step(0)
 
-    env = LiveRoomEnv(days=1, config=dataclasses.replace(WorldConfig(), churn_probability=0.0))
+    env = LiveRoomEnv(days=1, config=dataclasses.replace(WorldConfig(), churn_logit=-50.0))
     obs, _ = env.reset(seed=0)
     for _ in range(500):
         obs, _, terminated, truncated, info = env.step(first_valid(obs))

@@ -61,10 +61,12 @@ def _logs() -> pd.DataFrame:
             "past_minutes": [0.0, 75.5],
             "choice": [1, 0],
             "click": [0, 1],
+            "stay": [0, 1],
             "watch_minutes": [0.0, 12.25],
             "gift": [0.0, 0.0],
             "follow": [0, 0],
             "session_end": [0, 1],
+            "churn": [0, 0],
         }
     )
 
@@ -196,6 +198,39 @@ def test_broken_candidate_list(tmp_path) -> None:
     logs.loc[0, "candidates"] = "0 x 2"
     msg = _error(tmp_path, logs=logs)
     assert "row 0" in msg and "'candidates'" in msg and "integers" in msg
+
+
+def test_huge_candidate_list_is_refused_before_parsing(tmp_path) -> None:
+    import tracemalloc
+
+    logs = _logs()
+    logs.loc[1, "candidates"] = " ".join(["1"] * 200_000)  # padding every row to it: gigabytes
+    logs.loc[1, "candidate_propensities"] = " ".join(["0.000005"] * 200_000)
+    path = _write(tmp_path, logs=logs)
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"row 1 .*'candidates'.*200,000 items; at most 1,000"):
+        load_logs(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200e6  # refused before building a (rows x 200,000) matrix
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.95])
+def test_truncated_gzip_names_the_file(tmp_path, keep: float) -> None:
+    path = _write(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: max(3, int(keep * len(data)))])  # a download cut short
+    with pytest.raises(ValueError, match=rf"{path.name} is not a complete gzip file.*--regenerate"):
+        load_logs(path)
+
+
+def test_corrupt_gzip_names_the_file(tmp_path) -> None:
+    path = _write(tmp_path)
+    corrupt = bytearray(path.read_bytes())
+    corrupt[len(corrupt) // 2] ^= 0xFF  # one flipped byte in the middle
+    path.write_bytes(bytes(corrupt))
+    with pytest.raises(ValueError, match=path.name):
+        load_logs(path)
 
 
 def test_rooms_errors(tmp_path) -> None:
@@ -330,12 +365,14 @@ def test_generated_propensities_are_the_policy_probabilities(small_logs) -> None
 
 
 def test_regenerate_is_bit_for_bit(tmp_path) -> None:
+    from livedqn_edu.envs.populations import VALIDATION
     from livedqn_edu.manifest import load, sha256
     from livedqn_edu.recsys.datacard import BEGIN, END, LogSpec, regenerate_data
 
-    spec = LogSpec(seed=5, n_viewers=40, days=2)
+    spec = LogSpec(seed=5, n_viewers=40, days=2, population=VALIDATION, policy_viewers=20,
+                   policy_seeds=1)  # fmt: skip
     (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "README.md").write_text(f"# Card\n\nkept\n{BEGIN}\nold\n{END}\ntail\n")
+    (tmp_path / "b" / "README.md").write_text(f"# Card\n\nkept\n{BEGIN}\nOLD TABLE\n{END}\ntail\n")
     regenerate_data(tmp_path / "a", spec)
     regenerate_data(tmp_path / "b", spec)
     for name in (LOGS_FILE, ROOMS_FILE):
@@ -346,7 +383,7 @@ def test_regenerate_is_bit_for_bit(tmp_path) -> None:
         assert entry["command"] == "livedqn-edu data --regenerate"
     readme = (tmp_path / "b" / "README.md").read_text()
     assert readme.startswith("# Card\n\nkept\n") and readme.endswith(f"{END}\ntail\n")
-    assert "old" not in readme and "| gifts per click |" in readme
+    assert "OLD TABLE" not in readme and "| entries with a gift |" in readme
 
 
 def test_readme_without_markers_is_a_clear_error(tmp_path) -> None:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from livedqn_edu.envs.world import World, WorldConfig, candidate_feature_names
+from livedqn_edu.envs.features import feature_spec
+from livedqn_edu.envs.world import World, WorldConfig
 from livedqn_edu.recsys.oracles import LookaheadOracle, MyopicOracle
 from livedqn_edu.recsys.policies import (
     AgentPolicy,
@@ -24,7 +25,7 @@ from livedqn_edu.recsys.policies import (
 )
 
 NC = 8  # categories
-NAMES = candidate_feature_names(NC)
+NAMES = feature_spec(NC).names("candidates")
 
 
 def make_obs(mask: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:

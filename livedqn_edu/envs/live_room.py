@@ -1,4 +1,4 @@
-"""LiveRoomEnv: one viewer of the live-room world as a gymnasium environment (``LiveRoom-v0``)."""
+"""LiveRoomEnv: one viewer of the live-room world as a gymnasium environment (``LiveRoom-v1``)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,9 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from livedqn_edu.envs import _render
-from livedqn_edu.envs._single import OneViewer
 from livedqn_edu.envs.config import WorldConfig
-from livedqn_edu.envs.world import (
-    FEATURE_MAX,
-    World,
-    candidate_feature_names,
-    user_feature_names,
-)
+from livedqn_edu.envs.features import feature_spec
+from livedqn_edu.envs.world import World
 
 __all__ = ["LiveRoomEnv"]
 
@@ -26,97 +21,103 @@ _OVERRIDES = ("k", "days", "reward_watch", "reward_follow", "reward_gift", "rewa
 
 
 class LiveRoomEnv(gym.Env):
-    """Recommend live-streaming rooms to one viewer, over several days and sessions.
+    """Recommend live-streaming rooms to one viewer over a week of visits (``LiveRoom-v1``).
 
     ## Description
-    A viewer opens the app. At each step the recommender shows one of ``K`` candidate rooms
-    that are live right now; the viewer clicks and watches it, keeps browsing, or closes the
-    app (a multinomial-logit choice). Watching takes minutes (heavy-tailed, longer for rooms
-    that match the viewer's hidden taste, cut where the stream ends) and may bring a gift or a
-    follow; followed rooms are likelier to be clicked again. Showing the same category again
-    tires the viewer. A session ends when the viewer closes the app or runs out of patience or
-    time; the next visit comes sooner after a satisfying session; a viewer who stays unhappy
-    churns. Rooms go live and offline on their own weekly schedules (mostly in the evening).
-    The world behind the env is :class:`livedqn_edu.envs.world.World` with one viewer.
+    A viewer of a live-streaming platform opens the app. At each step the recommender shows one
+    of ``K`` candidate rooms that are live right now (the rooms the viewer follows first, then
+    the most-watched, then discovery rooms they do not follow; never one already shown in this
+    session); the viewer enters the room, keeps browsing, or closes the app (a multinomial logit
+    over the room's utility: taste, quality, audience, *follow*, *familiarity*, minus *fatigue*).
+    An entry is a real watch (minutes, heavy-tailed, longer for rooms that fit the viewer's
+    hidden taste, cut where the stream ends) or a bounce of seconds. A real watch may earn a
+    follow (a hazard per watch-hour); any entry may bring a gift (rare, heavy-tailed). A room
+    shown and ignored tires the viewer for a while (impression fatigue, halving every
+    ``fatigue_half_life_minutes``). A session ends when the viewer closes the app or runs out of
+    patience or time; its satisfaction updates the viewer's engagement, which sets the chance
+    of coming back tomorrow and of leaving for good. Rooms stream on their own weekly schedules
+    (mostly in the evening). Every mechanism, its source or the assumption behind it, is listed
+    in ``data/README.md``.
+
+    The env *is* :class:`livedqn_edu.envs.world.World` with one viewer (its one-viewer body runs
+    the same mechanism functions on Python floats); ``gymnasium.make_vec("LiveRoom-v1",
+    num_envs=N)`` steps N viewers in one vectorised world
+    (:class:`~livedqn_edu.envs.vector.LiveRoomVectorEnv`).
 
     ## Action Space
     ``Discrete(K)`` (``K = 10`` by default): the slot of the candidate to recommend.
 
-    | Num | Action                                   |
-    |-----|------------------------------------------|
-    | i   | show the room in candidate slot ``i``    |
+    | Num | Action |
+    |---|---|
+    | i | show the room in candidate slot ``i`` |
 
     Only slots with ``mask[i] == 1`` hold a room; a masked, out-of-range or non-integer action
     raises ``ValueError``/``TypeError`` and leaves the episode as it was.
 
     ## Observation Space
-    A ``Dict`` with three entries (``F = 14``, ``U = 16`` with 8 categories):
+    A ``Dict`` with three entries (``U`` user columns, ``F`` candidate columns, both from the
+    world's feature spec, :mod:`livedqn_edu.envs.features`; every call returns new arrays):
 
-    | Key          | Space                          | Meaning                                   |
-    |--------------|--------------------------------|-------------------------------------------|
-    | `user`       | `Box(-1, 10, (U,), float32)`   | the viewer's context (below)              |
-    | `candidates` | `Box(0, 10, (K, F), float32)`  | one row of features per slot (below)      |
-    | `mask`       | `MultiBinary(K)` (int8)        | 1 where the slot holds a live room        |
+    | Key | Space | Meaning |
+    |---|---|---|
+    | `user` | `Box(low, high, (U,), float32)` | the viewer's context (below) |
+    | `candidates` | `Box(low, high, (K, F), float32)` | one row of features per slot (below) |
+    | `mask` | `MultiBinary(K)` (int8) | 1 where the slot holds a live room |
 
-    Every feature is clipped to at most 10 (``world.FEATURE_MAX``). `user` columns:
+    Each column holds ``clip(raw / scale, Min, Max)``. `user` columns (8 categories):
 
-    | Num  | Observation                                   | Min | Max |
-    |------|-----------------------------------------------|-----|-----|
-    | 0, 1 | sin, cos of the time of day                   | -1  | 1   |
-    | 2    | weekend (Saturday or Sunday)                  | 0   | 1   |
-    | 3    | day of the week / 6 (Monday = 0)              | 0   | 1   |
-    | 4    | recommendations shown this session / 30       | 0   | 10  |
-    | 5    | watch minutes this session / 60               | 0   | 10  |
-    | 6-13 | recent impressions per category / 5 (fatigue) | 0   | 10  |
-    | 14   | followed rooms / max_follows                  | 0   | 1   |
-    | 15   | share of the horizon elapsed                  | 0   | 1   |
+    {user_table}
 
     `candidates` columns (zeros in empty slots):
 
-    | Num | Observation                                          | Min | Max |
-    |-----|------------------------------------------------------|-----|-----|
-    | 0-7 | category one-hot                                     | 0   | 1   |
-    | 8   | log(audience / smallest audience) / 5                | 0   | 10  |
-    | 9   | the viewer follows this room                         | 0   | 1   |
-    | 10  | log(1 + minutes the viewer watched this room) / 5    | 0   | 10  |
-    | 11  | hours since the stream went live / 5                 | 0   | 10  |
-    | 12  | recent impressions of this room's category / 5       | 0   | 10  |
-    | 13  | share of the viewer's watch minutes in this category | 0   | 1   |
+    {candidate_table}
 
     ## Rewards
     ``reward_watch * watch_minutes + reward_follow * follow + reward_gift * coins +
     reward_return * return_visit`` (default 0.1 per watch minute, the others 0). ``info``
-    carries every component: ``click``, ``watch_minutes``, ``gift`` (coins), ``follow``,
-    ``return_visit`` (the session ended and the viewer comes back the next day), ``session_end``,
-    ``churn``, ``choice`` (0 click, 1 keep browsing, 2 close the app), ``room``, ``category``.
+    carries every component: ``click`` (entered), ``stay`` (a real watch), ``watch_minutes``,
+    ``gift`` (coins), ``follow`` (a new follow), ``return_visit`` (the session ended and the
+    viewer comes back tomorrow), ``session_end``, ``churn``, ``done``, ``choice`` (0 enter,
+    1 keep browsing, 2 close the app), ``room``, ``category``, and ``room_ids`` and
+    ``clock_minutes``.
 
     ## Starting State
-    A new viewer drawn from ``self.np_random`` (taste, patience, activeness, gift propensity,
-    a few followed rooms with some watch history) opens the app on day 0 (a Monday) near their
-    preferred hour. The rooms are the same in every episode (``config.room_seed``).
+    A new viewer drawn from ``self.np_random``: a monthly-active user with a taste, patience,
+    activeness, gift propensity, about 10 followed rooms and a few more watched before, who
+    opens the app on day 0 (a Monday) near their preferred hour. The rooms are the same in every
+    episode (``config.room_seed``; see ``envs/populations.py`` for the named catalogues).
 
     ## Episode End
-    1. Termination: the viewer churns (``churn_after_sessions`` unhappy sessions in a row, then
-       ``churn_probability`` per unhappy session).
+    1. Termination: the viewer leaves the platform for good (a churn chance at the end of each
+       session, higher for a disengaged viewer).
     2. Truncation: the viewer's clock passes ``days`` days, or the episode reaches
-       ``max_episode_steps`` (1,000 for ``LiveRoom-v0``, set at registration).
+       ``max_episode_steps`` (1,000 for ``LiveRoom-v1``, set at registration).
 
     ## Arguments
-    ``gymnasium.make("LiveRoom-v0", render_mode=None, config=None, k=None, days=None,
+    ``gymnasium.make("LiveRoom-v1", render_mode=None, config=None, k=None, days=None,
     reward_watch=None, reward_follow=None, reward_gift=None, reward_return=None)``
 
     - ``render_mode``: ``None``, ``"ansi"`` (text) or ``"rgb_array"`` (``(H, W, 3)`` uint8).
-    - ``config``: a :class:`WorldConfig` (default ``WorldConfig()``).
+    - ``config``: a :class:`WorldConfig` (default ``WorldConfig()``: the calibrated world).
     - ``k``, ``days`` and the ``reward_*`` weights override the fields of ``config`` of the same
       name. Invalid values (``k < 1``, ``days < 1``, negative weights) raise ``ValueError``.
 
     ## Version History
-    * v0: initial version (livedqn-edu 0.1).
+    * v1 (livedqn-edu 0.2): the world rebuilt around mechanisms a live-streaming engineer
+      recognises, each calibrated to a published figure or named as a teaching assumption:
+      earnable follows and repeat consumption (follow bonus, familiarity), real watches vs
+      bounces, satisfaction-driven retention (engagement, return and churn), room-level
+      impression fatigue with a day's half-life (v0: day-long *category* fatigue that decided
+      most choices), discovery candidates and no repeats within a session, a catalogue of 1,500
+      rooms of which 1-5% are live at once, heavy-tailed gifts. Observation: ``fatigue_<cat>``
+      user columns replaced by ``last_session_minutes`` and ``share_<cat>``;
+      ``category_fatigue`` replaced by ``recent_impressions``. ``info`` gains ``stay``.
+    * v0 (livedqn-edu 0.1): initial version.
 
     ## Example
     >>> import gymnasium as gym
-    >>> import livedqn_edu.envs  # registers LiveRoom-v0
-    >>> env = gym.make("LiveRoom-v0", k=5)
+    >>> import livedqn_edu  # registers LiveRoom-v1
+    >>> env = gym.make("LiveRoom-v1", k=5)
     >>> obs, info = env.reset(seed=0)
     >>> obs["candidates"].shape, obs["mask"].shape
     ((5, 14), (5,))
@@ -150,26 +151,20 @@ class LiveRoomEnv(gym.Env):
         self.config = dataclasses.replace(config or WorldConfig(), **overrides)
         self.render_mode = render_mode
         self.world = World(self.config)
-        self._kernel = OneViewer(self.world)
-        c = self.config
-        self.k = c.k
-        n_user = len(user_feature_names(c.n_categories))
-        n_feat = len(candidate_feature_names(c.n_categories))
-        nc = c.n_categories
-        user_low = np.zeros(n_user, dtype=np.float32)
-        user_low[:2] = -1.0
-        user_high = np.ones(n_user, dtype=np.float32)
-        user_high[4 : 6 + nc] = FEATURE_MAX  # session progress and fatigue
-        cand_high = np.ones((c.k, n_feat), dtype=np.float32)
-        cand_high[:, [nc, nc + 2, nc + 3, nc + 4]] = FEATURE_MAX  # audience, history, time, fatigue
+        self.features = spec = self.world.features
+        self.k = k = self.config.k
+        user_low, user_high = spec.bounds("user")
+        cand_low, cand_high = spec.bounds("candidates")
         self.observation_space = spaces.Dict(
             {
-                "user": spaces.Box(user_low, user_high, (n_user,), np.float32),
-                "candidates": spaces.Box(np.zeros_like(cand_high), cand_high, None, np.float32),
-                "mask": spaces.MultiBinary(c.k),
+                "user": spaces.Box(user_low, user_high, user_low.shape, np.float32),
+                "candidates": spaces.Box(
+                    np.tile(cand_low, (k, 1)), np.tile(cand_high, (k, 1)), None, np.float32
+                ),
+                "mask": spaces.MultiBinary(k),
             }
         )
-        self.action_space = spaces.Discrete(c.k)
+        self.action_space = spaces.Discrete(k)
         self._obs: dict[str, np.ndarray] | None = None
         self._over = False
         self._last: dict[str, Any] | None = None
@@ -181,7 +176,6 @@ class LiveRoomEnv(gym.Env):
         """Draw a new viewer (from ``self.np_random``) and return the first observation."""
         super().reset(seed=seed)
         batch = self.world.reset(1, rng=self.np_random)
-        self._kernel.bind()
         self._over = False
         self._last = None
         obs = self._single(batch)
@@ -194,20 +188,17 @@ class LiveRoomEnv(gym.Env):
         if self._over:
             raise ResetNeeded("the episode is over (terminated or truncated): call env.reset()")
         slot = self._check_action(action)
-        info: dict[str, Any] = self._kernel.step(slot)  # == World.step with one viewer, faster
-        c = self.config
-        reward = (
-            c.reward_watch * info["watch_minutes"] + c.reward_follow * info["follow"]
-            + c.reward_gift * info["gift"] + c.reward_return * info["return_visit"]
-        )  # fmt: skip
-        self._obs = obs = self._kernel.observe()
-        info["room_ids"] = self.world.room_ids[0].copy()
-        info["clock_minutes"] = float(self.world.viewers.t[0])  # type: ignore[union-attr]
-        terminated = bool(info["churn"])
-        truncated = bool(info["done"]) and not terminated
+        reward, info = self.world.step_one(slot)  # == World.step with one viewer
+        batch = self.world.observe()
+        obs = self._single(batch)
+        info["room_ids"] = batch["room_ids"][0]
+        info["clock_minutes"] = self.world.viewers.t.item(0)  # type: ignore[union-attr]
+        terminated = info["churn"]
+        truncated = info["done"] and not terminated
         self._over = terminated or truncated
-        self._last = {"slot": slot, **info}
-        return obs, float(reward), terminated, truncated, info
+        if self.render_mode is not None:
+            self._last = {"slot": slot, **info}
+        return obs, reward, terminated, truncated, info
 
     def render(self) -> str | np.ndarray | None:
         """A text (``ansi``) or picture (``rgb_array``) view of the candidates and the response."""
@@ -222,10 +213,12 @@ class LiveRoomEnv(gym.Env):
 
     # --- helpers ----------------------------------------------------------------------------------
     def _single(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        # the world returns new arrays at each call: the caller may change these freely
+        self._mask = batch["mask"][0]
         self._obs = {
             "user": batch["user"][0],
             "candidates": batch["candidates"][0],
-            "mask": batch["mask"][0].astype(np.int8),
+            "mask": self._mask.astype(np.int8),
         }
         return self._obs
 
@@ -233,9 +226,11 @@ class LiveRoomEnv(gym.Env):
         """The slots that hold a room right now."""
         if self._obs is None:
             raise ResetNeeded("call env.reset() first")
-        return np.flatnonzero(self._obs["mask"]).tolist()
+        return np.flatnonzero(self._mask).tolist()
 
     def _check_action(self, action: Any) -> int:
+        if type(action) is int and 0 <= action < self.k and self._mask[action]:
+            return action  # the usual case, checked in three comparisons
         if isinstance(action, np.ndarray) and action.shape == ():
             action = action.item()
         if isinstance(action, bool | np.bool_) or not isinstance(action, int | np.integer):
@@ -249,8 +244,15 @@ class LiveRoomEnv(gym.Env):
                 f"action {slot} is out of range: slots are 0..{self.k - 1}; "
                 f"valid slots now: {self.valid_actions()}"
             )
-        if not self._obs["mask"][slot]:  # type: ignore[index]
+        if not self._mask[slot]:  # the world's own mask, not the caller's copy
             raise ValueError(
                 f"action {slot} is an empty (masked) slot; valid slots now: {self.valid_actions()}"
             )
         return slot
+
+
+_SPEC = feature_spec()
+LiveRoomEnv.__doc__ = (LiveRoomEnv.__doc__ or "").format(
+    user_table="\n    ".join(_SPEC.markdown("user").splitlines()),
+    candidate_table="\n    ".join(_SPEC.markdown("candidates").splitlines()),
+)

@@ -62,9 +62,15 @@ class Rooms:
             ``MINUTES_PER_WEEK``); only meaningful where ``live``.
         live_ids: ``(n_slots, max_live)`` int64, ids of the rooms live in slot ``s`` sorted by
             audience (largest first), padded with -1.
-        shuffled_ids: ``(n_slots, max_live)`` int64, the same rooms in a fixed random order
-            (the exploratory candidate source walks this list), padded with -1.
+        popular_ids: ``(n_slots, popular_slots)`` int64, the most-watched rooms live in slot
+            ``s`` (the popular candidates), padded with -1.
+        discovery_ids: ``(n_slots, max_live + 2k + 1)`` int64, the other rooms live in slot
+            ``s`` in a fixed random order (the discovery window walks them); when there are at
+            least ``2k`` of them the list is followed by its first ``2k`` again, so that a window
+            of ``2k`` never wraps; padded with -1 (the last column is always -1).
         n_live: ``(n_slots,)`` int64, number of rooms live in slot ``s``.
+        centres: ``(n_categories, dim)`` float64, the unit mean content of each category.
+        live_hours: ``(n_rooms,)`` float64, hours live per week.
     """
 
     category: np.ndarray
@@ -76,7 +82,10 @@ class Rooms:
     start: np.ndarray
     end: np.ndarray
     live_ids: np.ndarray
-    shuffled_ids: np.ndarray
+    centres: np.ndarray
+    live_hours: np.ndarray
+    popular_ids: np.ndarray
+    discovery_ids: np.ndarray
     n_live: np.ndarray
 
     @property
@@ -157,8 +166,10 @@ def _schedule(
     )
     # stream length (hours), log-normal around the mean, between 30 min and 10 h
     hours = np.clip(rng.lognormal(np.log(mean_stream_hours) - 0.18, 0.6, n_rooms), 0.5, 10.0)
-    # how often a room streams: a per-room weekday probability; weekends are busier
-    p_day = np.clip(rng.beta(2.0, 2.0, n_rooms) * 2 * live_days_per_week / 7.0, 0.05, 1.0)
+    # how often a room streams: many rooms stream now and then, a few almost daily (skewed);
+    # weekends are busier
+    share = rng.beta(0.8, 2.0, n_rooms) / (0.8 / 2.8)  # mean 1
+    p_day = np.clip(share * live_days_per_week / 7.0, 0.02, 1.0)
     live = np.zeros((n_slots, n_rooms), dtype=bool)
     length_slots = np.maximum(1, np.round(hours * 60 / slot_minutes).astype(np.int64))
     for day in range(7):
@@ -247,12 +258,21 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
     n_live = live.sum(axis=1).astype(np.int64)
     width = max(1, int(n_live.max()))
     live_ids = np.full((live.shape[0], width), -1, dtype=np.int64)
-    shuffled = np.full_like(live_ids, -1)
+    p, window = c.popular_slots, 2 * c.k
+    popular = np.full((live.shape[0], p), -1, dtype=np.int64)
+    discovery = np.full((live.shape[0], width + window + 1), -1, dtype=np.int64)
     by_audience = np.argsort(-audience, kind="stable")
     for s in range(live.shape[0]):
         ids = by_audience[live[s, by_audience]]
         live_ids[s, : ids.size] = ids
-        shuffled[s, : ids.size] = rng.permutation(ids)
+        popular[s, : min(p, ids.size)] = ids[:p]
+        rest = rng.permutation(ids[p:])
+        # the discovery window reads 2k entries from any start: wrap the list around once
+        wrapped = np.concatenate([rest, rest[:window]]) if rest.size >= window else rest
+        discovery[s, : wrapped.size] = wrapped
+    centres = np.zeros((c.n_categories, c.dim))
+    np.add.at(centres, category, content)
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
     return Rooms(
         category=category,
         content=content,
@@ -263,6 +283,9 @@ def make_rooms(config: WorldConfig, rng: np.random.Generator) -> Rooms:
         start=start,
         end=end,
         live_ids=live_ids,
-        shuffled_ids=shuffled,
+        centres=centres,
+        live_hours=live.sum(axis=0) * slot_minutes / 60.0,
+        popular_ids=popular,
+        discovery_ids=discovery,
         n_live=n_live,
     )

@@ -28,6 +28,8 @@ Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 METRICS: dict[str, str] = {
     "return": "sum of rewards over the horizon (config reward weights)",
+    "expected_return": "sum over the shown rooms of their expected immediate reward (the same "
+    "mean as the return, without the noise of watch lengths and gifts)",
     "watch_minutes": "total watch minutes",
     "impressions": "recommendations shown",
     "clicks": "recommendations clicked",
@@ -55,6 +57,22 @@ def random_policy(seed: int | None = 0) -> Policy:
     return policy
 
 
+def _slots(actions: object, n: int, k: int) -> np.ndarray:
+    """The policy's output as ``(n,)`` int64 slots, or a clear error saying what came instead."""
+    a = np.asarray(actions)
+    if a.shape != (n,) or a.dtype.kind not in "iu":
+        hint = ""
+        if a.shape == (n, k):
+            hint = " (scores or probabilities per slot? return scores.argmax(axis=1))"
+        elif a.dtype.kind == "f":
+            hint = " (floats: return integer slot indices, e.g. scores.argmax(axis=1))"
+        raise TypeError(
+            f"a policy must return ({n},) integer slots, one per viewer, in [0, {k}); got an "
+            f"array of shape {a.shape} and dtype {a.dtype}{hint}"
+        )
+    return a.astype(np.int64, copy=False)
+
+
 def run_policy(
     policy: Policy,
     n_viewers: int,
@@ -62,6 +80,7 @@ def run_policy(
     seed: int,
     config: WorldConfig | None = None,
     world: World | None = None,
+    observer: Callable[[World, np.ndarray], None] | None = None,
 ) -> pd.DataFrame:
     """Run ``policy`` for ``n_viewers`` viewers over ``days`` days; one row of metrics per viewer.
 
@@ -72,6 +91,8 @@ def run_policy(
         seed: seed of the viewers and their responses.
         config: the world's configuration; default ``WorldConfig()``.
         world: an already built world to reuse (its rooms; its config's ``days`` must match).
+        observer: called as ``observer(world, actions)`` before each step (to measure anything
+            about the shown rooms, e.g. their utility terms), actions already checked.
 
     Returns:
         A DataFrame with ``n_viewers`` rows (index ``viewer``) and the columns of
@@ -90,10 +111,13 @@ def run_policy(
     total = {k: np.zeros(n) for k in METRICS if k not in ("ctr", "churned", "category_diversity")}
     shown_cats = np.zeros((n, c.n_categories))
     while not world.done.all():
-        actions = np.asarray(policy(obs))
+        actions = _slots(policy(obs), n, c.k)
+        if observer is not None:
+            observer(world, actions)
         active = ~world.done
         room = np.where(active, world.room_ids[rows, np.where(active, actions, 0)], -1)
         seen_before = world.viewers.habit[rows, room] > 0
+        total["expected_return"] += np.where(active, world.expected_reward(room[:, None])[:, 0], 0)
         rewards, parts = world.step(actions)
         total["return"] += rewards
         total["watch_minutes"] += parts["watch_minutes"]

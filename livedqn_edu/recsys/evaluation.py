@@ -25,11 +25,15 @@ import numpy as np
 import pandas as pd
 
 from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.populations import VALIDATION, Population
 from livedqn_edu.envs.vector_eval import METRICS, run_policy
 from livedqn_edu.envs.world import World
 
 __all__ = [
     "mean_ci",
+    "paired_difference",
+    "paired_table",
+    "t_quantile",
     "evaluate_policies",
     "comparison_table",
     "target_rank",
@@ -69,6 +73,97 @@ def mean_ci(values: Any, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
+# --- paired comparisons ---------------------------------------------------------------------------
+def t_quantile(p: float, df: int) -> float:
+    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (no scipy needed).
+
+    Exact for ``df`` 1 and 2; otherwise the Cornish-Fisher expansion around the normal quantile
+    (Abramowitz & Stegun 26.7.5): at p = 0.975 within 0.004 of the exact value for ``df = 3``
+    and within 0.001 for ``df >= 4``.
+    """
+    if df < 1:
+        raise ValueError(f"df must be >= 1, got {df}")
+    if df == 1:
+        return float(np.tan(np.pi * (p - 0.5)))
+    if df == 2:
+        return float((2 * p - 1) / np.sqrt(2 * p * (1 - p)))
+    z, v = NormalDist().inv_cdf(p), float(df)
+    return (
+        z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4)
+    )  # fmt: skip
+
+
+def paired_difference(a: Any, b: Any, level: float = 0.95) -> dict[str, float]:
+    """Mean of ``a - b`` over paired units (the same viewers) with a t-interval of the difference.
+
+    ``a`` and ``b`` are per-unit values of two policies on the *same* units (same viewers, same
+    random stream: common random numbers), so the difference's spread is far smaller than either
+    value's; the interval is ``mean(d) +- t_{n-1} * sd(d) / sqrt(n)`` with ``d = a - b``.
+
+    Args:
+        a: ``(n,)`` values of policy A, n >= 2.
+        b: ``(n,)`` values of policy B on the same units, in the same order.
+        level: coverage of the interval, in (0, 1).
+
+    Returns:
+        ``mean_a``, ``mean_b``, ``diff``, ``low``, ``high`` (interval of the difference),
+        ``rel``, ``rel_low``, ``rel_high`` (the same divided by ``mean_b``) and ``n``.
+
+    Raises:
+        ValueError: unequal lengths, fewer than 2 units, non-finite values or a bad level.
+    """
+    x, y = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(
+            f"a and b must hold one value per unit, the same units in the same order; got "
+            f"lengths {x.size} and {y.size}"
+        )
+    if x.size < 2:
+        raise ValueError(f"a paired interval needs at least 2 units, got {x.size}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("a and b must be finite (found NaN or inf)")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), e.g. 0.95; got {level!r}")
+    d = x - y
+    half = t_quantile(0.5 + level / 2, d.size - 1) * float(d.std(ddof=1)) / np.sqrt(d.size)
+    diff, base = float(d.mean()), float(y.mean())
+    rel = base if base != 0 else float("nan")
+    return {
+        "mean_a": float(x.mean()), "mean_b": base, "diff": diff, "low": diff - half,
+        "high": diff + half, "rel": diff / rel, "rel_low": (diff - half) / rel,
+        "rel_high": (diff + half) / rel, "n": float(d.size),
+    }  # fmt: skip
+
+
+def paired_table(
+    per_viewer: pd.DataFrame, baseline: str, metric: str = "return", level: float = 0.95
+) -> pd.DataFrame:
+    """Every policy against ``baseline`` on the same viewers: paired differences with intervals.
+
+    Args:
+        per_viewer: :func:`evaluate_policies` output with ``per_viewer=True`` (columns
+            ``policy``, ``seed`` and the metrics; one row per viewer and policy).
+        baseline: the policy every other is compared with.
+        metric: the column compared.
+        level: coverage of the intervals.
+
+    Returns:
+        One row per other policy: the columns of :func:`paired_difference`.
+    """
+    key = per_viewer.assign(_viewer=per_viewer.groupby(["policy", "seed"]).cumcount())
+    wide = key.pivot_table(index=["seed", "_viewer"], columns="policy", values=metric)
+    if baseline not in wide:
+        raise ValueError(f"baseline {baseline!r} is not a policy of the table: {list(wide)}")
+    rows = {
+        name: paired_difference(wide[name], wide[baseline], level)
+        for name in dict.fromkeys(per_viewer["policy"])
+        if name != baseline
+    }
+    return pd.DataFrame(rows).T
+
+
 # --- online evaluation in the simulator -------------------------------------------------------
 class _FeedbackWorld(World):
     """A world that hands each step's rewards to an online learner (``learner.learn(rewards)``)."""
@@ -86,9 +181,11 @@ def evaluate_policies(
     policies: Mapping[str, Any],
     n_viewers: int = 1_000,
     days: int = 7,
-    seeds: tuple[int, ...] = (0, 1, 2),
+    seeds: tuple[int, ...] | None = None,
     config: WorldConfig | None = None,
     per_viewer: bool = False,
+    population: Population | None = None,
+    observer: Any = None,
 ) -> pd.DataFrame:
     """Run each policy over ``n_viewers`` x ``days`` for every seed; means with 95% CIs.
 
@@ -100,8 +197,14 @@ def evaluate_policies(
             from the batched observation to ``(N,)`` slots).
         n_viewers: viewers per seed, >= 2.
         days: horizon in days, >= 1.
-        seeds: viewer-population seeds (the rooms are the same in every seed).
+        seeds: viewer seeds (the rooms are the same in every seed); default the first three
+            seeds of ``population``.
         config: the world's configuration (default ``WorldConfig()``); ``days`` replaces its own.
+        population: a named population (:mod:`livedqn_edu.envs.populations`): its rooms and,
+            unless ``seeds`` is given, its viewer seeds. Without one, the rooms of ``config``
+            and the validation seeds (tune on validation viewers; report on ``TEST``).
+        observer: passed to :func:`~livedqn_edu.envs.vector_eval.run_policy` (called before
+            each step with the world and the actions).
         per_viewer: return the per-viewer table instead (columns of ``METRICS`` plus ``policy``
             and ``seed``).
 
@@ -112,7 +215,9 @@ def evaluate_policies(
     """
     if not isinstance(policies, Mapping) or not policies:
         raise TypeError("policies must be a non-empty dict of name -> policy")
-    seeds = tuple(seeds)
+    if population is not None:
+        config = population.config(config)
+    seeds = tuple((population or VALIDATION).seeds[:3] if seeds is None else seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed, e.g. (0, 1, 2)")
     config = dataclasses.replace(config or WorldConfig(), days=int(days))
@@ -126,7 +231,8 @@ def evaluate_policies(
             if hasattr(policy, "attach"):
                 policy.attach(world)
             world.learner = policy if hasattr(policy, "learn") else None
-            df = run_policy(policy, n_viewers, days, seed=seed, config=config, world=world)
+            df = run_policy(policy, n_viewers, days, seed=seed, config=config, world=world,
+                            observer=observer)  # fmt: skip
             frames.append(df.assign(policy=name, seed=seed))
         world.learner = None
         seconds[name] = time.perf_counter() - start

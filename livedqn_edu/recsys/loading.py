@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,13 @@ def _read_text(path: Path | str, columns: tuple[Column, ...]) -> pd.DataFrame:
     with open(path, "rb") as f:
         content = f.read()
     if content[:2] == b"\x1f\x8b":
-        content = gzip.decompress(content)
+        try:
+            content = gzip.decompress(content)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ValueError(
+                f"{path} is not a complete gzip file ({exc}): it is truncated or corrupt. "
+                "Rebuild the shipped data with `livedqn-edu data --regenerate`."
+            ) from None
     # fast path: numeric columns parsed by pandas' C parser; on any bad cell, read everything as
     # text so that validation can name the first bad row
     numeric = {c.name: np.float64 for c in columns if c.kind in ("int", "float")}
@@ -192,7 +199,7 @@ def load_logs(
         "the shown room's propensity must equal its entry in `candidate_propensities`",
     )
     no_click = logs["click"].to_numpy() == 0
-    for col in ("watch_minutes", "gift", "follow"):
+    for col in ("stay", "watch_minutes", "gift", "follow"):
         _fail(path, no_click & (logs[col].to_numpy() != 0), col, "must be 0 without a click")
 
     if rooms is None:

@@ -10,14 +10,13 @@ in ``data/README.md``):
 
 :func:`generate_logs` runs the logging policy in the world; :func:`load_logs` and
 :func:`load_rooms` (from :mod:`livedqn_edu.recsys.loading`) read and validate the files with a
-clear error naming the file, the row and the column; :func:`data_command` is
-``livedqn-edu data --stats`` / ``--regenerate``.
+clear error naming the file, the row and the column; ``livedqn-edu data`` lives in
+:mod:`livedqn_edu.recsys.datacard`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,7 +43,6 @@ __all__ = [
     "ROOMS_FILE",
     "LoggingPolicyConfig",
     "candidate_matrix",
-    "data_command",
     "generate_logs",
     "load_logs",
     "load_rooms",
@@ -133,7 +131,8 @@ def generate_logs(
             "past_minutes": v.habit[idx, room].astype(np.float64),
         }
         _, parts = world.step(actions)
-        for key in ("choice", "click", "watch_minutes", "gift", "follow", "session_end"):
+        for key in ("choice", "click", "stay", "watch_minutes", "gift", "follow", "session_end",
+                    "churn"):  # fmt: skip
             chunk[key] = parts[key][idx]
         chunks.append(chunk)
     cat = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
@@ -159,17 +158,12 @@ def generate_logs(
             "past_minutes": np.round(cat["past_minutes"], 2),
             "choice": cat["choice"].astype(np.int64),
             "click": cat["click"].astype(np.int64),
+            "stay": cat["stay"].astype(np.int64),
             "watch_minutes": np.round(cat["watch_minutes"], 2),
             "gift": np.round(cat["gift"], 2),
             "follow": cat["follow"].astype(np.int64),
             "session_end": cat["session_end"].astype(np.int64),
+            "churn": cat["churn"].astype(np.int64),
         }
     )
     return logs, rooms_table(world)
-
-
-def data_command(stats: bool, regenerate: bool, out_dir: Path | str | None = None) -> int:
-    """``livedqn-edu data --stats`` / ``--regenerate`` (see :mod:`livedqn_edu.recsys.datacard`)."""
-    from livedqn_edu.recsys.datacard import run_data_command  # noqa: PLC0415  (avoids a cycle)
-
-    return run_data_command(stats=stats, regenerate=regenerate, out_dir=out_dir)

@@ -3,12 +3,12 @@
 - :class:`MyopicOracle` reads the world's hidden parameters and shows the room of largest
   *expected immediate* reward (:meth:`~livedqn_edu.envs.world.World.expected_immediate_reward`):
   the best any myopic recommender could do.
-- :class:`LookaheadOracle` plans: for its best few candidates it simulates short futures on copies
-  of the true world (Monte-Carlo rollouts) and shows the one with the best rollout value. It is
-  costly, ``top * n_rollouts * depth`` world steps per real step (its
-  :attr:`~LookaheadOracle.world_steps` counter reports the cost), and it only sees effects that
-  show within its rollouts: a few steps, far less than the day that fatigue lasts, so a learned
-  planner can beat it (``docs/live-room-planning.md``).
+- :class:`LookaheadOracle` plans: for its best few candidates it simulates futures on forks of the
+  true world (Monte-Carlo rollouts, long enough to reach the viewer's next visit) and shows the
+  one with the best rollout value. It is an *upper reference* for planning, not a recommender a
+  platform could build; it is costly, ``top * n_rollouts * depth`` world steps per real step
+  (:attr:`~LookaheadOracle.world_steps` and :attr:`~LookaheadOracle.seconds` report the cost),
+  and it sees only the effects that show within its rollouts.
 - :class:`MyopicModel` is what a platform *can* build: a small Keras model of the immediate reward,
   trained on logged impressions, acting greedily. TensorFlow is imported only when it is built.
 
@@ -18,7 +18,7 @@ Oracles must see the world the evaluation runs: ``policy.attach(world)`` (done b
 
 from __future__ import annotations
 
-import copy
+import time
 from typing import Any
 
 import numpy as np
@@ -65,24 +65,19 @@ class MyopicOracle(_WorldPolicy):
         return np.where(mask, self._world(obs).expected_immediate_reward(), -np.inf)
 
 
-def _fork(world: World, rng: np.random.Generator) -> World:
-    """A copy of ``world`` sharing its rooms but with its own viewers' state and generator."""
-    sim = copy.copy(world)
-    sim.viewers = copy.deepcopy(world.viewers)
-    sim.room_ids, sim.mask = world.room_ids.copy(), world.mask.copy()
-    sim.rng = rng  # fresh randomness: never peek at the real world's next draws
-    return sim
-
-
 class LookaheadOracle(_WorldPolicy):
-    """Monte-Carlo lookahead on copies of the true world.
+    """Monte-Carlo lookahead on forks of the true world: an upper reference for planning.
 
     For each of the ``top`` candidates of largest expected immediate reward, ``n_rollouts``
-    copies of the world show it, then follow the myopic oracle for ``depth - 1`` more steps.
-    A candidate's value is its expected immediate reward plus the mean of the expected rewards
-    collected along its rollouts (discounted by ``gamma``), which counts what a recommendation
-    does to the viewer's next steps (fatigue, closing the app, follows). The rollouts of all
-    candidates share random numbers, so their comparison is less noisy.
+    forks of the world show it, then follow the myopic oracle for ``depth - 1`` more steps
+    (long enough to end the session and start the next visit). A candidate's value in a
+    rollout is its expected immediate reward plus the expected rewards collected along the
+    rollout (discounted by ``gamma``), which counts what a recommendation does to the viewer's
+    future (closing the app, fatigue, follows, tomorrow's visit). The rollouts of all candidates
+    share random numbers, so their differences are less noisy. The planner leaves the myopic
+    choice only when a candidate's mean gain over it exceeds ``min_t`` standard errors (a noisy
+    estimate picked as the best of several is biased upwards: without this guard the planner
+    loses to the myopic oracle it starts from).
 
     Args:
         world: the true world (or :meth:`attach` later).
@@ -90,10 +85,13 @@ class LookaheadOracle(_WorldPolicy):
         n_rollouts: rollouts per candidate, >= 1.
         top: candidates evaluated by rollouts (the others keep their immediate value), >= 1.
         gamma: discount per step inside the rollout, in [0, 1].
+        min_t: evidence needed to leave the myopic choice, in standard errors of the paired
+            rollout gains, >= 0.
         seed: seed of the rollouts' generator.
 
     Attributes:
         world_steps: world steps (each over all viewers) simulated so far, the oracle's cost.
+        seconds: wall time spent planning so far.
     """
 
     name = "lookahead_oracle"
@@ -101,10 +99,11 @@ class LookaheadOracle(_WorldPolicy):
     def __init__(
         self,
         world: World | None = None,
-        depth: int = 2,
+        depth: int = 16,
         n_rollouts: int = 4,
         top: int = 3,
         gamma: float = 1.0,
+        min_t: float = 2.0,
         seed: int = 0,
     ) -> None:
         for arg, value in (("depth", depth), ("n_rollouts", n_rollouts), ("top", top)):
@@ -112,46 +111,63 @@ class LookaheadOracle(_WorldPolicy):
                 raise ValueError(f"{arg} must be an int >= 1, got {value!r}")
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+        if not min_t >= 0.0:
+            raise ValueError(f"min_t must be >= 0 (standard errors), got {min_t!r}")
         self.depth, self.n_rollouts, self.top, self.gamma = depth, n_rollouts, top, gamma
+        self.min_t = float(min_t)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.world_steps = 0
+        self.seconds = 0.0
         if world is not None:
             self.attach(world)
 
-    def reset(self, seed: int | None = None) -> None:  # noqa: D102
+    def reset(self, seed: int | None = None) -> None:  # noqa: D102  (the cost counters go on)
         self.rng = np.random.default_rng(self.seed if seed is None else seed)
-        self.world_steps = 0
 
     def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
+        start = time.perf_counter()
+        out = self._scores(obs)
+        self.seconds += time.perf_counter() - start
+        return out
+
+    def _scores(self, obs: Obs) -> np.ndarray:
         mask = _check_obs(obs)
         world = self._world(obs)
-        immediate = np.where(mask, world.expected_immediate_reward(), -np.inf)
+        expected = world.expected_immediate_reward()  # 0 in empty slots
+        immediate = np.where(mask, expected, -np.inf)
         n, k = mask.shape
         rows = np.arange(n)
         top = min(self.top, k)
-        slots = np.argsort(-immediate, axis=1, kind="stable")[:, :top]  # (N, top)
-        future = np.zeros((n, top))
+        slots = np.argsort(-immediate, axis=1, kind="stable")[:, :top]  # (N, top); 0: myopic
+        future = np.zeros((self.n_rollouts, n, top))
         active = ~world.done
-        for _ in range(self.n_rollouts):
+        for r in range(self.n_rollouts):
             seed = int(self.rng.integers(2**63))
             for j in range(top):
-                sim = _fork(world, np.random.default_rng(seed))
-                a = np.where(mask[rows, slots[:, j]], slots[:, j], masked_argmax(immediate, mask))
+                sim = world.fork(np.random.default_rng(seed))  # never the real draws
+                a = np.where(mask[rows, slots[:, j]], slots[:, j], slots[:, 0])
                 sim.step(a)
                 self.world_steps += 1
                 discount = 1.0
                 for _ in range(self.depth - 1):
                     discount *= self.gamma
                     value = sim.expected_immediate_reward()
-                    future[:, j] += discount * value.max(axis=1, initial=0.0) * active
+                    future[r, :, j] += discount * value.max(axis=1, initial=0.0) * active
                     if sim.done.all():
                         break
                     sim.step(masked_argmax(value, sim.mask))
                     self.world_steps += 1
-        total = np.take_along_axis(immediate, slots, axis=1) + future / self.n_rollouts
-        out = immediate.copy()  # slots outside the top keep their immediate value, below any top
-        np.put_along_axis(out, slots, total + 1e6, axis=1)
+        # each candidate's gain over the myopic choice, paired rollout by rollout
+        gain = np.take_along_axis(expected, slots, axis=1)[None] + future
+        gain = gain - gain[..., :1]  # (R, N, top)
+        mean = gain.mean(axis=0)
+        se = gain.std(axis=0, ddof=1) / np.sqrt(self.n_rollouts) if self.n_rollouts > 1 else 0.0
+        sure = (mean > 0) & (mean > self.min_t * se) & mask[rows[:, None], slots]
+        sure[:, 0] = True  # the myopic choice needs no evidence
+        best = np.where(sure, mean, -np.inf).argmax(axis=1)
+        out = immediate.copy()
+        out[rows, slots[rows, best]] = 1e6  # the chosen slot ranks first
         return np.where(mask, out, -np.inf)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from livedqn_edu.envs.world import candidate_feature_names, user_feature_names
+from livedqn_edu.envs.features import FeatureSpec, feature_spec
 
 __all__ = [
     "Policy",
@@ -48,18 +48,23 @@ def masked_argmax(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return s.argmax(axis=1).astype(np.int64)
 
 
-def feature(obs: Obs, name: str) -> np.ndarray:
-    """One candidate column by name (see ``candidate_feature_names``), ``(N, K)`` float64.
+def feature(obs: Obs, name: str, spec: FeatureSpec | None = None) -> np.ndarray:
+    """One candidate column by name, ``(N, K)`` float64 (NaN -> 0).
+
+    Args:
+        obs: a batched observation of the world.
+        name: a candidate feature of ``spec`` (e.g. ``"followed"``, ``"log_audience"``).
+        spec: the world's feature spec (``world.features``); default the default world's.
 
     Raises:
-        ValueError: if ``name`` is not a candidate feature (the message lists them).
+        ValueError: if ``name`` is not a candidate feature (the message lists them), or the
+            observation does not have the spec's width (pass the world's own spec).
     """
-    cands = obs["candidates"]
-    n_categories = np.shape(obs["user"])[-1] - len(user_feature_names(0))
-    names = candidate_feature_names(n_categories)
+    spec = spec or feature_spec()
+    names = spec.names("candidates")
     if name not in names:
         raise ValueError(f"name must be a candidate feature, one of {names}; got {name!r}")
-    return np.nan_to_num(np.asarray(cands[..., names.index(name)], dtype=np.float64))
+    return spec.column(obs, name)
 
 
 def _check_obs(obs: Any) -> np.ndarray:
@@ -86,6 +91,8 @@ class Policy:
 
     name: str = "policy"
     """short name used in tables and plots."""
+    spec: FeatureSpec | None = None
+    """the feature spec of the observations (None: the default world's)."""
 
     def scores(self, obs: Obs) -> np.ndarray:
         """Score of each slot, ``(N, K)`` float64, ``-inf`` in empty slots."""
@@ -147,7 +154,7 @@ class MostViewers(Policy):
     name = "most_viewers"
 
     def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
-        return np.where(_check_obs(obs), feature(obs, "log_audience"), -np.inf)
+        return np.where(_check_obs(obs), feature(obs, "log_audience", self.spec), -np.inf)
 
 
 class FollowedFirst(Policy):
@@ -164,7 +171,7 @@ class FollowedFirst(Policy):
         key = (
             1e6 * feature(obs, "followed")
             + 1e3 * feature(obs, "log_past_minutes")
-            + feature(obs, "log_audience")
+            + feature(obs, "log_audience", self.spec)
         )
         return np.where(_check_obs(obs), key, -np.inf)
 

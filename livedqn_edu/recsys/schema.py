@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MAX_LIST",
     "Column",
     "LOG_COLUMNS",
     "ROOM_COLUMNS",
@@ -75,6 +76,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
         "choice", "int", "the viewer's choice: 0 = watch, 1 = keep browsing, 2 = close app", 0, 2
     ),
     Column("click", "int", "1 if the viewer entered the room (choice 0)", 0, 1),
+    Column("stay", "int", "1 if the entry was a real watch, 0 for a bounce or no entry", 0, 1),
     Column("watch_minutes", "float", "minutes watched (0 without a click)", 0),
     Column("gift", "float", "value of gifts sent during the watch, in coins (0 = none)", 0),
     Column("follow", "int", "1 if the viewer followed the room during this watch", 0, 1),
@@ -85,6 +87,7 @@ LOG_COLUMNS: tuple[Column, ...] = (
         0,
         1,
     ),
+    Column("churn", "int", "1 if the viewer left the platform for good after this session", 0, 1),
 )
 """Columns of ``data/live_room_logs.csv.gz`` in file order."""
 
@@ -97,6 +100,12 @@ ROOM_COLUMNS: tuple[Column, ...] = (
     Column("peak_hour", "int", "hour of the day (0-23) the room is most often live", 0, 23),
 )
 """Columns of ``data/live_room_rooms.csv.gz`` in file order."""
+
+
+MAX_LIST = 1_000
+"""Longest list a cell may hold (candidates per impression): a longer one is refused before it is
+parsed, since every row is padded to the longest list (one row of a million ids would cost
+gigabytes)."""
 
 
 def _where(path: Path | str, row: int, column: str) -> str:
@@ -150,6 +159,14 @@ def parse_lists(
     Raises:
         ValueError: naming the file, the first bad row and the column.
     """
+    lengths = values.astype(str).str.count(" ").to_numpy(np.int64) + 1
+    if lengths.size and lengths.max() > MAX_LIST:
+        row = int(np.argmax(lengths))
+        raise ValueError(
+            f"{_where(path, row, column)}: a list of {lengths[row]:,} items; at most {MAX_LIST:,} "
+            "are allowed (a slate holds a few dozen rooms at most). The file is damaged: "
+            "regenerate it with `livedqn-edu data --regenerate`."
+        )
     fast = _parse_lists_fast(values, kind)
     if fast is not None:
         return fast

@@ -7,12 +7,13 @@ replay buffer for the price of one batched forward pass (far faster than one gym
 When every viewer's week is over, a new population of viewers is drawn (training seeds are kept
 apart from evaluation seeds, see :data:`TRAIN_SEED_BASE`).
 
-What a recommendation does shows up late: a category shown tonight still tires the viewer
-tomorrow. A discount per recommendation (0.9 per step sees about 10 steps, less than a session)
-cannot see that far, so the recommender discounts per *day of the viewer's clock*: a transition
-that took ``dt`` minutes is discounted by ``gamma ** (dt / DISCOUNT_MINUTES)`` (a semi-MDP), and
-it stores ``N_STEP``-step returns, which carry later effects back in fewer target updates.
-With ``gamma = 0`` both reduce to the immediate reward: the myopic twin.
+What a recommendation does may show up late: a room ignored tonight still tires the viewer
+tomorrow, a follow earned tonight brings them back to that room, a satisfying session brings
+them back sooner. A discount per recommendation (0.9 per step sees about 10 steps, less than a
+session) cannot see that far, so the recommender discounts per *day of the viewer's clock*: a
+transition that took ``dt`` minutes is discounted by ``gamma ** (dt / DISCOUNT_MINUTES)`` (a
+semi-MDP), and it stores ``N_STEP``-step returns, which carry later effects back in fewer
+target updates. With ``gamma = 0`` both reduce to the immediate reward: the myopic twin.
 
 A viewer's week ends in one of two ways, both real ends of the return we measure: the viewer
 churns, or the clock passes the horizon. The time elapsed is part of the observation
@@ -39,8 +40,9 @@ from tqdm.auto import tqdm
 
 from livedqn_edu.dqn import DQNAgent, DQNConfig, linear_epsilon
 from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.populations import TRAIN, VALIDATION
 from livedqn_edu.envs.vector_eval import run_policy
-from livedqn_edu.envs.world import World, candidate_feature_names, user_feature_names
+from livedqn_edu.envs.world import World
 from livedqn_edu.manifest import data_dir, record
 from livedqn_edu.networks import candidate_scorer
 from livedqn_edu.replay import ReplayBuffer
@@ -101,11 +103,13 @@ LIVE_ROOM_STEPS = 1_000_000
 N_VIEWERS = 256
 """Viewers stepping in parallel during training."""
 
-TRAIN_SEED_BASE = 1_000_000
-"""Training populations use seeds ``TRAIN_SEED_BASE * (seed + 1) + i``: never an evaluation seed."""
+TRAIN_SEED_BASE = TRAIN.seeds[0]
+"""Training populations use seeds ``TRAIN_SEED_BASE * (seed + 1) + i`` (the ``train``
+population of :mod:`livedqn_edu.envs.populations`): never a validation or test seed."""
 
-EVAL_SEED = 10_000
-"""Seed of the held-out viewers of the evaluations during training."""
+EVAL_SEED = VALIDATION.seeds[0]
+"""Seed of the held-out viewers of the evaluations during training (a validation population:
+checkpoints are chosen on it, never on test viewers)."""
 
 CHECKPOINT_NAME = "live_room_dqn"
 """Stem of the shipped checkpoint files in ``data/checkpoints`` (``_gamma0`` for the twin)."""
@@ -116,9 +120,7 @@ _KEYS = ("user", "candidates", "mask")
 def agent_observation(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The part of a world observation the network reads: ``user``, ``candidates``, ``mask``.
 
-    Candidate columns beyond :func:`~livedqn_edu.envs.world.candidate_feature_names` (if the
-    world pads any) are zeroed, and non-finite values replaced by 0, so that no garbage reaches
-    the network.
+    Non-finite values are replaced by 0, so that no garbage reaches the network.
 
     Args:
         obs: a (batched or single) world observation dict.
@@ -128,8 +130,6 @@ def agent_observation(obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """
     user = np.nan_to_num(np.asarray(obs["user"], dtype=np.float32), posinf=0.0, neginf=0.0)
     cands = np.nan_to_num(np.asarray(obs["candidates"], dtype=np.float32), posinf=0.0, neginf=0.0)
-    n_named = len(candidate_feature_names(user.shape[-1] - len(user_feature_names(0))))
-    cands[..., n_named:] = 0.0  # columns the world does not name (if any) carry no information
     return {"user": user, "candidates": cands, "mask": np.asarray(obs["mask"], dtype=bool)}
 
 
@@ -152,9 +152,9 @@ def make_live_room_agent(
 ) -> tuple[World, DQNAgent]:
     """A world and a fresh agent whose candidate scorer fits the world's observation."""
     world = World(world_config)
-    obs = agent_observation(world.reset(1, seed=0))
+    spec = world.features
     net = candidate_scorer(
-        obs["user"].shape[-1], obs["candidates"].shape[-1], obs["mask"].shape[-1], hidden, seed
+        spec.width("user"), spec.width("candidates"), world.config.k, hidden, seed
     )
     return world, DQNAgent(net, config or LIVE_ROOM_DQN, seed=seed)
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from livedqn_edu.article_breaks import ARTICLE_BREAKS, Breakage, show_error
-from livedqn_edu.budget import import_tensorflow
+from livedqn_edu.runtime import import_tensorflow
 
 __all__ = [
     "ARTICLE_BREAKS",

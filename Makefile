@@ -23,6 +23,8 @@ LAB_ARGS ?=
 # the course's JupyterLab settings (news pop-up off), installed into the venv's Jupyter
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 PEERS  := .venv-peers
+# extra pip options for the peer's venv, e.g. PyTorch's CPU index where pip would pick a CUDA build
+PEERS_PIP_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 # Jupyter refuses to run as root unless told to (containers, Binder-like machines)
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -102,7 +104,7 @@ docs: $(STAMP)
 $(PEERS)/.installed: benchmarks/peers-requirements.txt
 	@test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
-	$(PEERS)/bin/python -m pip install --quiet -r benchmarks/peers-requirements.txt
+	$(PEERS)/bin/python -m pip install --quiet $(PEERS_PIP_ARGS) -r benchmarks/peers-requirements.txt
 	@touch $@
 
 bench-peers: $(STAMP) $(PEERS)/.installed

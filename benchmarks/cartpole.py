@@ -92,8 +92,11 @@ def _run_child(*args: str) -> dict[str, Any]:
 
 def _run_sb3(python: str, script: Path, seed: int) -> dict[str, Any]:
     """Run the SB3 peer reference for one seed; parse its ``RESULT sb3 ...`` line."""
+    # torch's OpenMP threads spin while they wait: on a busy machine two of them fell to 10
+    # gradient steps/s (325/s with passive waiting, measured under a load of 9 on 2 cores)
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
     proc = subprocess.run(
-        [python, str(script), str(seed)], capture_output=True, text=True, check=False
+        [python, str(script), str(seed)], capture_output=True, text=True, check=False, env=env
     )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT sb3")), None)
     if line is None:
@@ -197,7 +200,7 @@ def _markdown(rows: list[dict[str, Any]], seeds: list[int], threads: str, load: 
             "Peer reference measured in the same run, seed by seed interleaved with the package "
             "agent: Stable-Baselines3 DQN with its RL-Zoo CartPole settings "
             "(`benchmarks/sb3_peer.py` in `.venv-peers`, built by `make bench-peers`; torch CPU, "
-            "2 threads).",
+            "2 threads, OMP_WAIT_POLICY=PASSIVE).",
             "",
             "| seed | SB3 solved | SB3 env steps | SB3 training s | package training s |",
             "|---|---|---|---|---|",

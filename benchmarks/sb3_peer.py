@@ -12,7 +12,9 @@ evaluation of 20 episodes, episode i reset with seed 10,000 + i, its wall time n
 solved = an evaluation mean >= 475; at most 50,000 env steps.
 
 Hyperparameters: the RL Baselines3 Zoo's tuned DQN settings for CartPole-v1
-(``hyperparams/dqn.yml`` of the rl-baselines3-zoo project).
+(``hyperparams/dqn.yml`` of the rl-baselines3-zoo project). benchmarks/cartpole.py runs it with
+``OMP_WAIT_POLICY=PASSIVE``: on a shared machine, torch's spinning OpenMP threads otherwise slow
+it down thirtyfold.
 
 Usage::
 

@@ -54,13 +54,16 @@ lab: $(STAMP) $(LAB_SETTINGS)
 
 test: lint unit nbval
 
-# the browser test needs Debian's chromium: installed here when missing (CI runs as root)
+# the browser test needs Debian's chromium (and a Chinese font, for the language-pack
+# screenshot): installed here when missing (CI runs as root)
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 chromium:
-	@if [ -x "$(CHROMIUM)" ]; then :; \
+	@if [ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser test"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else \
+		echo "installing Debian's chromium and fonts-wqy-microhei for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$$([ -x "$(CHROMIUM)" ] || echo chromium) fonts-wqy-microhei >/dev/null; \
+	elif [ ! -x "$(CHROMIUM)" ]; then \
 		echo "the browser test needs Chromium at $(CHROMIUM): 'sudo apt-get install chromium'," \
 			"or 'make test CHROMIUM=/path/to/chrome'"; exit 1; \
 	fi

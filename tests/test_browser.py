@@ -7,8 +7,8 @@ installs it when missing; no browser is downloaded). For notebook 00 and the tra
 04, in fast mode, the test runs every cell and asserts that the kernel started, that no cell
 holds an error output (in the notebook model, then in the saved file), that what a learner
 should see is in the page (00: the doctor's verdict; 04: a tqdm progress bar and a figure), and
-that the news pop-up never showed.
-Screenshots go to ``test-artifacts/browser/``.
+that the news pop-up never showed. A last test switches the lab to Simplified Chinese the way
+the README says (Settings > Language). Screenshots go to ``test-artifacts/browser/``.
 """
 
 import json
@@ -193,4 +193,24 @@ def test_notebook_runs_clean_in_jupyterlab(lab, browser, name):
         assert figures.first.evaluate("img => img.naturalWidth") > 100  # decoded, not broken
         shoot(page, f"{stem}-figure.png", "image/png")
     assert page.get_by_text(NEWS).count() == 0, "JupyterLab's news pop-up is showing"
+    page.close()
+
+
+def test_the_lab_switches_to_simplified_chinese(lab, browser):
+    """The language pack ships with the course: Settings > Language > 中文 works."""
+    url, token, _ = lab
+    with urllib.request.urlopen(f"{url}/lab/api/translations?token={token}") as response:
+        languages = json.load(response)["data"]
+    assert "zh_CN" in languages, sorted(languages)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab?token={token}")
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    page.get_by_role("menuitem", name="Settings").click()
+    page.get_by_text("Language", exact=True).hover()
+    page.get_by_text("中文 (简体, 中国)").click()  # JupyterLab asks before reloading
+    page.get_by_role("button", name="Change and reload").click()
+    page.get_by_role("menuitem", name="文件").wait_for()  # "File", after the reload
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
+    page.wait_for_timeout(1000)
+    shoot(page, "lab-zh_CN.png")
     page.close()

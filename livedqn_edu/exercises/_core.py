@@ -82,7 +82,8 @@ class CheckResult:
     """Outcome of a checker: truthy when every case passed.
 
     In a notebook the printed ``[PASS]``/``[FAIL]`` report is the display: a check cell that ends
-    with the call shows nothing more (``_ipython_display_`` shows nothing); ``repr()`` still summarises.
+    with the call shows nothing more (``_ipython_display_`` shows nothing); ``repr()`` still
+    summarises.
     """
 
     name: str

@@ -1,0 +1,108 @@
+"""Bandit learners of :mod:`livedqn_edu.recsys.bandits` learning online in the live-room world.
+
+At every step of the world each active viewer is shown the slot the learner selects; the learner
+then learns from the rewards of the shown rooms (one update per step, over all viewers). The
+regret is measured against the myopic oracle *in the states the learner visits*: at each step,
+the largest true expected immediate reward among the viewer's candidates minus the true expected
+immediate reward of the room shown (``World.expected_immediate_reward``), the per-context regret
+of bandit theory. Its cumulative sum is what exploration buys down::
+
+    runs = bandit_runs(lambda seed: LinUCBBandit(N_FEATURES, alpha=0.1, seed=seed), seeds)
+    curve = regret_curves(runs["learner"], runs["oracle"])     # cumulative regret, interval
+
+A learner sees ``[1, candidate features]`` (:data:`N_FEATURES` columns), as
+:class:`~livedqn_edu.recsys.policies.LinUCB` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.features import feature_spec
+from livedqn_edu.envs.populations import TRAIN, Population
+from livedqn_edu.envs.world import World
+from livedqn_edu.recsys.policies import LinUCB
+
+__all__ = ["N_FEATURES", "bandit_features", "run_bandit", "bandit_runs"]
+
+N_FEATURES = feature_spec().width("candidates") + 1
+"""Columns a learner sees per candidate: a constant 1 and the candidate features."""
+
+
+def bandit_features(obs: dict[str, np.ndarray]) -> np.ndarray:
+    """``[1, candidate features]`` of every slot, ``(N, K, N_FEATURES)`` float64 (NaN -> 0)."""
+    return LinUCB.features(obs["candidates"])
+
+
+def run_bandit(
+    learner: Any,
+    n_viewers: int,
+    seed: int,
+    population: Population = TRAIN,
+    days: int = 7,
+    config: WorldConfig | None = None,
+) -> dict[str, np.ndarray]:
+    """Run one learner online over ``n_viewers`` viewers for ``days`` days.
+
+    Args:
+        learner: a bandit with ``select(features, mask)`` and ``update(chosen, rewards)``
+            (:mod:`livedqn_edu.recsys.bandits`).
+        n_viewers: viewers, >= 1 (the learner sees all of them at each step).
+        seed: viewer seed.
+        population: the rooms (and the meaning of ``seed``); learning demos use :data:`TRAIN`.
+        days: horizon.
+        config: the world's knobs (default ``WorldConfig()``).
+
+    Returns:
+        ``learner`` and ``oracle``: ``(steps,)`` mean over viewers of the true expected
+        immediate reward of the room shown, and of the best candidate in the same state (0 for
+        viewers already done); ``rewards``: ``(steps,)`` mean reward received.
+    """
+    config = dataclasses.replace(population.config(config), days=int(days))
+    world = World(config)
+    obs = world.reset(n_viewers, seed=seed)
+    rows = np.arange(world.n)
+    learned, best, received = [], [], []
+    while not world.done.all():
+        active = ~world.done & obs["mask"].any(axis=1)
+        x = bandit_features(obs)
+        slots = np.asarray(learner.select(x, obs["mask"]), dtype=np.int64)
+        expected = np.where(obs["mask"], world.expected_immediate_reward(), -np.inf)
+        learned.append(float(np.where(active, expected[rows, slots], 0.0).sum() / world.n))
+        best.append(float(np.where(active, expected.max(axis=1), 0.0).sum() / world.n))
+        rewards, _ = world.step(np.where(active, slots, 0))
+        received.append(float(rewards.sum() / world.n))
+        if active.any():
+            learner.update(x[rows[active], slots[active]], rewards[active])
+        obs = world.observe()
+    return {"learner": np.array(learned), "oracle": np.array(best), "rewards": np.array(received)}
+
+
+def bandit_runs(
+    make: Callable[[int], Any],
+    seeds: Sequence[int],
+    n_viewers: int = 200,
+    population: Population = TRAIN,
+    days: int = 7,
+) -> dict[str, np.ndarray]:
+    """:func:`run_bandit` for each seed (a fresh learner ``make(seed)``, viewers of ``seed``).
+
+    Runs of different lengths are padded with zeros (everyone done: no reward, no regret).
+
+    Returns:
+        ``learner``, ``oracle`` and ``rewards``, each ``(runs, steps)``; the input of
+        :func:`~livedqn_edu.recsys.bandits.regret_curves`.
+    """
+    if len(seeds) < 1:
+        raise ValueError("seeds must hold at least one seed (two for an interval over runs)")
+    runs = [run_bandit(make(int(s)), n_viewers, int(s), population, days) for s in seeds]
+    steps = max(len(r["learner"]) for r in runs)
+    return {
+        key: np.stack([np.pad(r[key], (0, steps - len(r[key]))) for r in runs])
+        for key in ("learner", "oracle", "rewards")
+    }

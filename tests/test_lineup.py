@@ -10,6 +10,7 @@ from livedqn_edu.recsys.evaluation import evaluate_policies, per_viewer_values
 from livedqn_edu.recsys.lineup import (
     BASELINES,
     baseline_policies,
+    benchmark_record,
     fit_linucb,
     fit_myopic_models,
     planner,
@@ -92,3 +93,11 @@ def test_planner_is_the_documented_lookahead() -> None:
     p = planner()
     assert isinstance(p, LookaheadOracle) and p.name == "planner"
     assert (p.depth, p.n_rollouts, p.top, p.min_t) == (12, 6, 3, 2.0)
+
+
+def test_benchmark_record_reads_json_and_names_the_command_when_missing(tmp_path) -> None:
+    (tmp_path / "bandits.json").write_text('{"viewers": 100}')
+    assert benchmark_record("bandits", tmp_path) == {"viewers": 100}
+    with pytest.raises(FileNotFoundError, match="recommender.py --catalogue-seed"):
+        benchmark_record("recommender_new_catalogue", tmp_path)
+    assert "chosen" in benchmark_record("baselines_tuning")["visible_scorer"]  # the committed one

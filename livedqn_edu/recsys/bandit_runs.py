@@ -26,12 +26,27 @@ from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.features import feature_spec
 from livedqn_edu.envs.populations import TRAIN, Population
 from livedqn_edu.envs.world import World
+from livedqn_edu.recsys.bandits import (
+    EpsilonGreedyBandit,
+    LinearBandit,
+    LinUCBBandit,
+    ThompsonBandit,
+    regret_curves,
+)
 from livedqn_edu.recsys.policies import LinUCB
 
-__all__ = ["N_FEATURES", "bandit_features", "run_bandit", "bandit_runs"]
+__all__ = ["N_FEATURES", "LEARNERS", "bandit_features", "run_bandit", "bandit_runs", "regret_table"]
 
 N_FEATURES = feature_spec().width("candidates") + 1
 """Columns a learner sees per candidate: a constant 1 and the candidate features."""
+
+LEARNERS: dict[str, Callable[[int], Any]] = {
+    "greedy": lambda seed: LinearBandit(N_FEATURES, seed=seed),
+    "epsilon_greedy": lambda seed: EpsilonGreedyBandit(N_FEATURES, epsilon=0.1, seed=seed),
+    "linucb": lambda seed: LinUCBBandit(N_FEATURES, alpha=1.0, seed=seed),
+    "thompson": lambda seed: ThompsonBandit(N_FEATURES, v=1.0, seed=seed),
+}
+"""The learners of lesson 07's bandit section (textbook settings, not tuned): seed -> learner."""
 
 
 def bandit_features(obs: dict[str, np.ndarray]) -> np.ndarray:
@@ -106,3 +121,17 @@ def bandit_runs(
         key: np.stack([np.pad(r[key], (0, steps - len(r[key]))) for r in runs])
         for key in ("learner", "oracle", "rewards")
     }
+
+
+def regret_table(runs: dict[str, dict[str, np.ndarray]], level: float = 0.95) -> Any:
+    """Per learner: cumulative regret per viewer at the end, with its interval over runs, and
+    the mean return per viewer (a :class:`pandas.DataFrame`, one row per learner)."""
+    import pandas as pd
+
+    rows = []
+    for name, r in runs.items():
+        end = regret_curves(r["learner"], r["oracle"], level).iloc[-1]
+        rows.append({"learner": name, "regret": end["regret"], "ci_low": end["ci_low"],
+                     "ci_high": end["ci_high"], "return": float(r["rewards"].sum(axis=1).mean()),
+                     "runs": r["learner"].shape[0]})  # fmt: skip
+    return pd.DataFrame(rows).set_index("learner")

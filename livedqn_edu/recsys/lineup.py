@@ -21,11 +21,14 @@ by :func:`planner` because it is costly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from livedqn_edu.manifest import data_dir
 from livedqn_edu.recsys.baselines import TUNED, TUNED_LAMBDA, MMRReranker, VisibleScorer
 from livedqn_edu.recsys.offpolicy import BanditLogs
 from livedqn_edu.recsys.oracles import LookaheadOracle, MyopicModel, MyopicOracle
@@ -40,6 +43,7 @@ __all__ = [
     "fit_myopic_models",
     "baseline_policies",
     "planner",
+    "benchmark_record",
 ]
 
 BASELINES: dict[str, str] = {
@@ -170,3 +174,25 @@ def planner(seed: int = 0) -> LookaheadOracle:
     policy = LookaheadOracle(seed=seed, **PLANNER)
     policy.name = "planner"
     return policy
+
+
+def benchmark_record(name: str, results: Path | str | None = None) -> dict[str, Any]:
+    """A committed benchmark record, ``benchmarks/results/<name>.json`` (lesson 07 reads them).
+
+    Args:
+        name: ``"recommender"``, ``"recommender_new_catalogue"``, ``"bandits"`` or
+            ``"baselines_tuning"``.
+        results: the results folder (default ``benchmarks/results`` beside ``data/``).
+
+    Raises:
+        FileNotFoundError: the record is missing (with the command that writes it).
+    """
+    folder = Path(results) if results is not None else data_dir().parent / "benchmarks" / "results"
+    path = folder / f"{name}.json"
+    if not path.is_file():
+        script = {"recommender_new_catalogue": "recommender.py --catalogue-seed",
+                  "baselines_tuning": "tune_baselines.py"}.get(name, f"{name}.py")  # fmt: skip
+        raise FileNotFoundError(
+            f"no benchmark record at {path}: write it with `python benchmarks/{script}`"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))

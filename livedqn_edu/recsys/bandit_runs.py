@@ -31,11 +31,18 @@ from livedqn_edu.recsys.bandits import (
     LinearBandit,
     LinUCBBandit,
     ThompsonBandit,
-    regret_curves,
 )
 from livedqn_edu.recsys.policies import LinUCB
 
-__all__ = ["N_FEATURES", "LEARNERS", "bandit_features", "run_bandit", "bandit_runs", "regret_table"]
+__all__ = [
+    "N_FEATURES",
+    "LEARNERS",
+    "bandit_features",
+    "run_bandit",
+    "bandit_runs",
+    "regret_table",
+    "regret_per_impression",
+]
 
 N_FEATURES = feature_spec().width("candidates") + 1
 """Columns a learner sees per candidate: a constant 1 and the candidate features."""
@@ -76,13 +83,14 @@ def run_bandit(
     Returns:
         ``learner`` and ``oracle``: ``(steps,)`` mean over viewers of the true expected
         immediate reward of the room shown, and of the best candidate in the same state (0 for
-        viewers already done); ``rewards``: ``(steps,)`` mean reward received.
+        viewers already done); ``rewards``: ``(steps,)`` mean reward received; ``active``:
+        ``(steps,)`` share of viewers shown a room at that step.
     """
     config = dataclasses.replace(population.config(config), days=int(days))
     world = World(config)
     obs = world.reset(n_viewers, seed=seed)
     rows = np.arange(world.n)
-    learned, best, received = [], [], []
+    learned, best, received, shown = [], [], [], []
     while not world.done.all():
         active = ~world.done & obs["mask"].any(axis=1)
         x = bandit_features(obs)
@@ -92,10 +100,12 @@ def run_bandit(
         best.append(float(np.where(active, expected.max(axis=1), 0.0).sum() / world.n))
         rewards, _ = world.step(np.where(active, slots, 0))
         received.append(float(rewards.sum() / world.n))
+        shown.append(float(active.mean()))
         if active.any():
             learner.update(x[rows[active], slots[active]], rewards[active])
         obs = world.observe()
-    return {"learner": np.array(learned), "oracle": np.array(best), "rewards": np.array(received)}
+    return {"learner": np.array(learned), "oracle": np.array(best),
+            "rewards": np.array(received), "active": np.array(shown)}  # fmt: skip
 
 
 def bandit_runs(
@@ -110,7 +120,7 @@ def bandit_runs(
     Runs of different lengths are padded with zeros (everyone done: no reward, no regret).
 
     Returns:
-        ``learner``, ``oracle`` and ``rewards``, each ``(runs, steps)``; the input of
+        ``learner``, ``oracle``, ``rewards`` and ``active``, each ``(runs, steps)``; the input of
         :func:`~livedqn_edu.recsys.bandits.regret_curves`.
     """
     if len(seeds) < 1:
@@ -119,19 +129,70 @@ def bandit_runs(
     steps = max(len(r["learner"]) for r in runs)
     return {
         key: np.stack([np.pad(r[key], (0, steps - len(r[key]))) for r in runs])
-        for key in ("learner", "oracle", "rewards")
+        for key in ("learner", "oracle", "rewards", "active")
     }
 
 
-def regret_table(runs: dict[str, dict[str, np.ndarray]], level: float = 0.95) -> Any:
-    """Per learner: cumulative regret per viewer at the end, with its interval over runs, and
-    the mean return per viewer (a :class:`pandas.DataFrame`, one row per learner)."""
+def regret_table(
+    runs: dict[str, dict[str, np.ndarray]], reference: str = "greedy", level: float = 0.95
+) -> Any:
+    """Per learner: cumulative regret per viewer at the end of the week, paired with ``reference``.
+
+    The runs of every learner must use the same viewer seeds in the same order (as
+    :func:`bandit_runs` with one list of seeds does), so run ``i`` of two learners met the same
+    viewers and their difference is paired by run.
+
+    Returns:
+        A :class:`pandas.DataFrame`, one row per learner: ``regret`` with ``ci_low`` /
+        ``ci_high`` (t-interval over runs), ``diff`` (minus the reference's, paired by run) with
+        ``diff_low`` / ``diff_high``, ``return`` (mean return per viewer-week) and ``runs``.
+    """
     import pandas as pd
+    from scipy import stats
+
+    if reference not in runs:
+        raise ValueError(f"reference must be one of the learners {list(runs)}, got {reference!r}")
+    final = {n: (r["oracle"] - r["learner"]).sum(axis=1) for n, r in runs.items()}
+    if len({f.size for f in final.values()}) > 1:
+        raise ValueError("every learner needs the same number of runs (the same viewer seeds)")
+
+    def interval(x: np.ndarray) -> tuple[float, float, float]:
+        half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+        return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
 
     rows = []
     for name, r in runs.items():
-        end = regret_curves(r["learner"], r["oracle"], level).iloc[-1]
-        rows.append({"learner": name, "regret": end["regret"], "ci_low": end["ci_low"],
-                     "ci_high": end["ci_high"], "return": float(r["rewards"].sum(axis=1).mean()),
-                     "runs": r["learner"].shape[0]})  # fmt: skip
+        mean, low, high = interval(final[name])
+        diff = (0.0, 0.0, 0.0) if name == reference else interval(final[name] - final[reference])
+        rows.append({"learner": name, "regret": mean, "ci_low": low, "ci_high": high,
+                     "diff": diff[0], "diff_low": diff[1], "diff_high": diff[2],
+                     "return": float(r["rewards"].sum(axis=1).mean()),
+                     "runs": int(final[name].size)})  # fmt: skip
     return pd.DataFrame(rows).set_index("learner")
+
+
+def regret_per_impression(
+    run: dict[str, np.ndarray], min_active: float = 0.2, level: float = 0.95
+) -> Any:
+    """Regret per room shown at each step (the learning curve), mean over runs with a t-interval.
+
+    Steps where on average fewer than ``min_active`` of the viewers are still shown rooms are
+    left out (few viewers: noisy).
+
+    Returns:
+        A :class:`pandas.DataFrame` with ``step`` (1-based), ``regret`` (per impression),
+        ``ci_low``, ``ci_high``.
+    """
+    import pandas as pd
+    from scipy import stats
+
+    active = run["active"]
+    keep = active.mean(axis=0) >= min_active
+    per = (run["oracle"] - run["learner"])[:, keep] / np.maximum(active[:, keep], 1e-12)
+    per = np.where(active[:, keep] > 0, per, np.nan)
+    n = np.isfinite(per).sum(axis=0)
+    mean = np.nanmean(per, axis=0)
+    sd = np.nanstd(per, axis=0, ddof=1)
+    half = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    return pd.DataFrame({"step": np.flatnonzero(keep) + 1, "regret": mean,
+                         "ci_low": mean - half, "ci_high": mean + half})  # fmt: skip

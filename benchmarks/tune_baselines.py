@@ -124,6 +124,16 @@ def run(viewers: int, passes: int) -> dict[str, Any]:
     }
 
 
+def _grid(label: str, values: dict[str, float]) -> list[str]:
+    """A one-row markdown table of a grid search: each setting and its validation value."""
+    return [
+        f"| {label} | " + " | ".join(f"{float(k):g}" for k in values) + " |",
+        "|---|" + "---|" * len(values),
+        "| validation value | " + " | ".join(f"{v:.3f}" for v in values.values()) + " |",
+        "",
+    ]
+
+
 def markdown(record: dict[str, Any]) -> str:
     """The record as a results page."""
     vs = record["visible_scorer"]
@@ -162,20 +172,10 @@ def markdown(record: dict[str, Any]) -> str:
         "",
         f"The scorer itself (lam = 1) scores {vs['chosen_value']:.3f} on the same viewers.",
         "",
-        "| lam | " + " | ".join(f"{float(k):g}" for k in mmr["values"]) + " |",
-        "|---|" + "---|" * len(mmr["values"]),
-        "| validation value | " + " | ".join(f"{v:.3f}" for v in mmr["values"].values()) + " |",
-        "",
+        *_grid("lam", mmr["values"]),
     ]
     for name, res in record["linucb_alpha"].items():
-        lines += [
-            f"## {name}: alpha = {res['chosen']:g}",
-            "",
-            "| alpha | " + " | ".join(f"{float(k):g}" for k in res["values"]) + " |",
-            "|---|" + "---|" * len(res["values"]),
-            "| validation value | " + " | ".join(f"{v:.3f}" for v in res["values"].values()) + " |",
-            "",
-        ]
+        lines += [f"## {name}: alpha = {res['chosen']:g}", "", *_grid("alpha", res["values"])]
     return "\n".join(lines)
 
 

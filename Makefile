@@ -117,7 +117,9 @@ bench: $(STAMP) $(PEERS)/.installed
 	$(BIN)/python benchmarks/tabular.py
 	$(BIN)/python benchmarks/cartpole.py --seeds 0 1 2 3 4 5 6 --sb3-python $(PEERS)/bin/python
 	$(BIN)/python benchmarks/live_room.py
-	$(BIN)/python benchmarks/recommender.py --seeds 0 1 2
+	$(BIN)/python benchmarks/tune_baselines.py
+	$(BIN)/python benchmarks/recommender.py
+	$(BIN)/python benchmarks/recommender.py --catalogue-seed
 	$(BIN)/python benchmarks/stats.py
 
 # the recommender's multi-seed training targets (5 seeds x 2 agents, two at a time: ~16 min)

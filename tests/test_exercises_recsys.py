@@ -15,7 +15,7 @@ def _stub(*args):
 
 # --- followed first ------------------------------------------------------------------------------
 def _followed_first(followed, past_minutes, audience, mask):
-    key = 1e6 * followed + 1e3 * np.log1p(past_minutes) + np.log(audience)
+    key = 1e6 * followed + 1e3 * np.log1p(past_minutes) + np.log1p(audience)
     return np.where(mask, key, -np.inf).argmax(axis=1)
 
 
@@ -29,7 +29,13 @@ def _followed_first_ignores_history(followed, past_minutes, audience, mask):
     return np.where(mask, key, -np.inf).argmax(axis=1)
 
 
+def _followed_first_masked_as_zero(followed, past_minutes, audience, mask):
+    key = 1e6 * followed + 1e3 * np.log1p(past_minutes) + np.log1p(audience)
+    return (key * mask).argmax(axis=1)
+
+
 def test_check_followed_first() -> None:
+    assert not check_followed_first(_followed_first_masked_as_zero)
     assert not check_followed_first(_stub)
     assert not check_followed_first(_followed_first_no_mask)
     assert not check_followed_first(_followed_first_ignores_history)

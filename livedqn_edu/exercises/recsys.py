@@ -74,6 +74,16 @@ def check_followed_first(func: Callable[..., Any]) -> CheckResult:
             "apply the mask: only live rooms (mask True) can be recommended",
         ),
         Case(
+            "every live room is brand new (no viewers, never watched); slot 0 is empty",
+            (f0, f0, B([[0.0, 0.0, 0.0]]), B([[False, True, True]])),
+            # live keys tie at 0 -> the lowest live slot, 1; an empty slot scored 0 would tie too
+            # and win as the lowest index
+            B([1]),
+            "an empty slot must score -inf, not 0 (nor be multiplied by the mask): when every "
+            "live room scores 0 it would tie and be chosen; and a room with no viewers is still "
+            "live (np.log1p(0) = 0, while np.log(0) = -inf)",
+        ),
+        Case(
             "a batch of two viewers",
             (
                 B([[0.0, 1.0], [0.0, 0.0]]),

@@ -7,13 +7,11 @@ import pandas as pd
 import pytest
 
 from livedqn_edu.envs.config import WorldConfig
-from livedqn_edu.envs.populations import Population
 from livedqn_edu.envs.world import World
 from livedqn_edu.recsys.offpolicy import collect_logs, rollout_logs
 from livedqn_edu.recsys.policies import FollowedFirst, Random
 from livedqn_edu.recsys.shift import (
     PROFILE,
-    deployed_returns,
     one_step_values,
     one_step_vs_deployed,
     reweighted_value,
@@ -104,14 +102,3 @@ def test_one_step_values_are_the_exact_expectation(logs) -> None:
     v = one_step_values(Random(0), logs)
     mask = logs.obs["mask"]
     np.testing.assert_allclose(v, (logs.expected * mask).sum(axis=1) / mask.sum(axis=1))
-
-
-def test_deployed_returns_are_paired_and_stack_training_seeds() -> None:
-    pop = Population("tiny", 0, (7, 8), "tests")
-    out = deployed_returns({"ff": FollowedFirst(), "two": [FollowedFirst(), Random(2)]}, pop, 30,
-                           days=2)  # fmt: skip
-    assert out["ff"].shape == (1, 60) and out["two"].shape == (2, 60)
-    again = deployed_returns({"ff": FollowedFirst()}, pop, 30, days=2)
-    np.testing.assert_array_equal(out["ff"], again["ff"])  # same viewers, same numbers
-    np.testing.assert_array_equal(out["two"][0], out["ff"][0])
-    assert not np.array_equal(out["two"][0], out["two"][1])

@@ -148,8 +148,9 @@ def collect_logs(
     return _record(world, obs, choose)
 
 
-def _stochastic(policy: Any) -> bool:
-    """True if ``policy`` has probabilities of its own (not the one-hot of its choice)."""
+def _own_probabilities(policy: Any) -> bool:
+    """True if ``policy`` computes its probabilities itself (not as the base class does, by
+    calling the policy again, which would draw twice or update its memory twice)."""
     own = getattr(type(policy), "probabilities", None)
     return own is not None and own is not Policy.probabilities
 
@@ -182,7 +183,7 @@ def rollout_logs(
         actions = np.asarray(policy(obs), dtype=np.int64)
         probs = np.zeros(obs["mask"].shape)
         probs[np.arange(actions.size), actions] = 1.0
-        if _stochastic(policy):
+        if _own_probabilities(policy):
             probs = np.asarray(policy.probabilities(obs), dtype=np.float64)
         return probs[rows], actions
 

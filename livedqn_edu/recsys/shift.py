@@ -16,9 +16,10 @@ also counts how many impressions the viewer asks for.
   off-policy estimate of it with a viewer-clustered interval, and the deployed value per
   impression and per viewer-week;
 - :func:`reweighted_value`: the one-step value on the logged states re-weighted to the deployed
-  mix of a few state strata, which shows how much of the gap those strata explain;
-- :func:`deployed_returns`: each policy's return per viewer-week on a named population, as the
-  ``(seeds, viewers)`` arrays :mod:`livedqn_edu.recsys.stats` compares.
+  mix of a few state strata, which shows how much of the gap those strata explain.
+
+Each policy's return per viewer-week on a named population, paired across policies, comes from
+:func:`livedqn_edu.recsys.evaluation.per_viewer_values`.
 """
 
 from __future__ import annotations
@@ -29,11 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.features import FeatureSpec, feature_spec
-from livedqn_edu.envs.populations import Population
-from livedqn_edu.envs.vector_eval import run_policy
-from livedqn_edu.envs.world import World
 from livedqn_edu.recsys.offpolicy import BanditLogs
 from livedqn_edu.recsys.ope import cluster_bootstrap_ratio, ope_estimates
 from livedqn_edu.recsys.policies import policy_probabilities
@@ -46,7 +43,6 @@ __all__ = [
     "one_step_vs_deployed",
     "strata",
     "reweighted_value",
-    "deployed_returns",
 ]
 
 PROFILE: dict[str, str] = {
@@ -210,45 +206,3 @@ def reweighted_value(values: Any, logged_strata: Any, deployed_strata: Any) -> t
     if covered == 0:
         raise ValueError("no deployed stratum appears in the logs: nothing to re-weight")
     return float((share[present] * mean[present]).sum() / covered), 1.0 - covered
-
-
-def deployed_returns(
-    policies: Mapping[str, Any],
-    population: Population,
-    n_viewers: int,
-    seeds: tuple[int, ...] | None = None,
-    days: int = 7,
-) -> dict[str, np.ndarray]:
-    """Each policy's return per viewer-week on ``population``, ``(training seeds, viewers)``.
-
-    Every policy meets the same viewers with the same random numbers (common random numbers).
-    A list of policies (one per training seed, e.g. the DQN's checkpoints) gives one row each.
-
-    Args:
-        policies: name -> a policy, or a list of policies (one per training seed).
-        population: where to deploy (its rooms and viewer seeds), e.g. ``TEST``.
-        n_viewers: viewers per viewer seed.
-        seeds: viewer seeds (default: the population's first two).
-        days: the horizon.
-
-    Returns:
-        name -> ``(S, n_viewers * len(seeds))`` float64, the viewers in the same order for all.
-    """
-    seeds = tuple(population.seeds[:2] if seeds is None else seeds)
-    config = population.config(WorldConfig(days=days))
-    world = World(config)
-    out = {}
-    for name, entry in policies.items():
-        rows = []
-        for policy in entry if isinstance(entry, list | tuple) else [entry]:
-            values = []
-            for seed in seeds:
-                if hasattr(policy, "reset"):
-                    policy.reset(seed)
-                if hasattr(policy, "attach"):
-                    policy.attach(world)
-                df = run_policy(policy, n_viewers, days, seed=seed, config=config, world=world)
-                values.append(df["return"].to_numpy())
-            rows.append(np.concatenate(values))
-        out[name] = np.vstack(rows)
-    return out

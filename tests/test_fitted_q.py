@@ -108,6 +108,11 @@ def test_fqe_converges_to_the_lstd_fixed_point() -> None:
     d = (0.5 * (1 - data.terminated))[:, None]
     theta = np.linalg.solve(x.T @ x + np.eye(f) - x.T @ (d * psi), x.T @ data.rewards)
     np.testing.assert_allclose(fit.theta, theta, atol=1e-8)
+    solved = fitted_q_evaluation(data, probs, lam=1.0, method="solve")
+    np.testing.assert_allclose(solved.theta, theta, atol=1e-10)
+    assert solved.iterations == 0
+    with pytest.raises(ValueError, match="method must be"):
+        fitted_q_evaluation(data, probs, method="exact")
 
 
 def test_fqi_learns_the_optimal_policy_that_plans() -> None:

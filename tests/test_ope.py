@@ -13,12 +13,12 @@ from livedqn_edu.recsys.ope import (
     ips,
     model_value,
     ope_estimates,
-    per_decision_is,
     snips,
     subsample_estimates,
     viewer_subsample,
     weight_summary,
 )
+from livedqn_edu.recsys.sequential_ope import per_decision_is
 from livedqn_edu.recsys.stats import resample_counts
 
 
@@ -125,12 +125,27 @@ def test_viewer_subsample_takes_whole_viewers_at_random() -> None:
 
 
 def test_subsample_estimates_table() -> None:
-    viewers, _, mu_all, a, r, target = _bandit_logs(100, 5)
+    viewers, expected, mu_all, a, r, target = _bandit_logs(100, 5)
     rows = np.arange(a.size)
-    out = subsample_estimates(r, mu_all[rows, a], target[rows, a], viewers, (10, 50), n_draws=3)
-    assert list(out.columns) == ["n_viewers", "draw", "rows", "ips", "snips", "ess", "max_weight"]
-    assert list(out["n_viewers"]) == [10, 10, 10, 50, 50, 50]
+    out = subsample_estimates(r, mu_all[rows, a], target[rows, a], viewers, (10, 50), n_draws=3,
+                              n_resamples=100)  # fmt: skip
+    assert list(out.columns) == ["n_viewers", "draw", "rows", "estimator", "estimate", "ci_low",
+                                 "ci_high", "ess", "max_weight", "top1_share"]  # fmt: skip
+    assert list(out["n_viewers"]) == [10] * 6 + [50] * 6  # ips and snips per draw
     assert (out["rows"] == out["n_viewers"] * 5).all()
+    assert (out["ci_low"] <= out["estimate"]).all() and (out["estimate"] <= out["ci_high"]).all()
+    # the same draws with a reward model add the direct method and DR; on 50 viewers the
+    # estimate of each draw matches ope_estimates on those viewers' rows
+    model = expected + 0.1
+    full = subsample_estimates(r, mu_all[rows, a], target[rows, a], viewers, (50,), n_draws=2,
+                               reward_pred=model[rows, a],
+                               target_reward_pred=(target * model).sum(axis=1), rng=5)  # fmt: skip
+    assert list(full["estimator"][:4]) == ["dm", "ips", "snips", "dr"]
+    pick = viewer_subsample(viewers, 50, np.random.default_rng(5))
+    direct = ope_estimates(r[pick], mu_all[pick, a[pick]], target[pick, a[pick]], viewers[pick],
+                           reward_pred=model[pick, a[pick]],
+                           target_reward_pred=(target * model).sum(axis=1)[pick])  # fmt: skip
+    np.testing.assert_allclose(full["estimate"][:4], direct["estimate"])
 
 
 def test_per_decision_is_equals_the_mean_return_when_target_is_the_logger() -> None:

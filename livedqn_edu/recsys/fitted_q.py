@@ -30,6 +30,9 @@ __all__ = [
     "Transitions",
     "LinearQ",
     "fqe_targets",
+    "ridge_iterate",
+    "lstdq",
+    "expected_next_features",
     "fitted_q_evaluation",
     "fitted_q_iteration",
     "behaviour_support",
@@ -104,7 +107,7 @@ class LinearQ:
     theta: np.ndarray
     """(F,) float64, the weights."""
     iterations: int
-    """regressions run before the weights settled (or the cap)."""
+    """regressions run before the weights settled (or the cap); 0 when solved directly."""
     changes: np.ndarray
     """(iterations,) float64, the largest change of a weight at each iteration."""
 
@@ -151,27 +154,67 @@ def behaviour_support(next_behaviour_probs: Any, next_mask: Any, threshold: floa
     return support & (p > 0) if threshold > 0 else support
 
 
-def _ridge(data: Transitions, lam: float) -> np.ndarray:
-    """``(X^T X + lam I)^-1 X^T``, ``(F, n)``: the regression solved once for every target."""
+def ridge_iterate(
+    x: np.ndarray,
+    rewards: np.ndarray,
+    live: np.ndarray,
+    next_value: Any,
+    lam: float = 1e-3,
+    n_iterations: int = 200,
+    tol: float = 1e-8,
+) -> LinearQ:
+    """Repeated ridge regressions ``theta <- (X^T X + lam I)^-1 X^T (r + live next_value(theta))``.
+
+    The loop of FQE and FQI, on arrays: the regression is solved once for every target.
+
+    Args:
+        x: ``(n, F)`` features of the logged (state, action) pairs.
+        rewards: ``(n,)`` rewards.
+        live: ``(n,)`` discount times (1 - terminated) of each transition.
+        next_value: ``theta -> (n,)`` the bootstrapped value of each next state.
+        lam: ridge regularisation, > 0.
+        n_iterations: cap on the regressions.
+        tol: stop when no weight moves more than this.
+    """
     if not lam > 0:
         raise ValueError(f"lam must be > 0 (ridge regularisation), got {lam!r}")
-    x = data.chosen
-    return np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T)
-
-
-def _iterate(data: Transitions, next_value: Any, lam: float, n_iterations: int,
-             tol: float) -> LinearQ:  # fmt: skip
-    solve = _ridge(data, lam)
-    live = data.discount * (1.0 - data.terminated)
-    theta = solve @ data.rewards
+    solve = np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T)
+    theta = solve @ rewards
     changes = []
     for _ in range(n_iterations):
-        new = solve @ (data.rewards + live * next_value(theta))
+        new = solve @ (rewards + live * next_value(theta))
         changes.append(float(np.max(np.abs(new - theta))))
         theta = new
         if changes[-1] < tol:
             break
     return LinearQ(theta, len(changes), np.array(changes))
+
+
+def lstdq(x: Any, next_x: Any, rewards: Any, live: Any, lam: float = 1e-3) -> np.ndarray:
+    """The fixed point of FQE solved at once (LSTD-Q, Lagoudakis & Parr 2003), ``(F,)``.
+
+    ``theta`` solves ``(X^T (X - live * Psi) + lam I) theta = X^T r``, where ``Psi`` ``(n, F)``
+    holds the expected next features under the target policy.
+    """
+    x, psi = np.asarray(x, np.float64), np.asarray(next_x, np.float64)
+    if not lam > 0:
+        raise ValueError(f"lam must be > 0 (ridge regularisation), got {lam!r}")
+    d = x - np.asarray(live, np.float64)[:, None] * psi
+    return np.linalg.solve(x.T @ d + lam * np.eye(x.shape[1]), x.T @ np.asarray(rewards, float))
+
+
+def _live(data: Transitions) -> np.ndarray:
+    return data.discount * (1.0 - data.terminated)
+
+
+def expected_next_features(data: Transitions, next_probs: Any) -> np.ndarray:
+    """``sum_a' pi(a'|s') phi(s', a')`` of every transition, ``(n, F)`` (checks ``next_probs``)."""
+    p = np.asarray(next_probs, dtype=np.float64)
+    if p.shape != data.next_mask.shape:
+        raise ValueError(f"next_probs must be {data.next_mask.shape}, got {p.shape}")
+    if (p[~data.next_mask] > 0).any():
+        raise ValueError("next_probs puts probability on an empty (masked) slot")
+    return np.einsum("nk,nkf->nf", p, data.next_features)
 
 
 def fitted_q_evaluation(
@@ -180,6 +223,7 @@ def fitted_q_evaluation(
     lam: float = 1e-3,
     n_iterations: int = 200,
     tol: float = 1e-8,
+    method: str = "iterate",
 ) -> LinearQ:
     """Fitted Q evaluation of a target policy with a linear Q-function.
 
@@ -190,19 +234,23 @@ def fitted_q_evaluation(
         lam: ridge regularisation, > 0.
         n_iterations: cap on the regressions.
         tol: stop when no weight moves more than this.
+        method: ``"iterate"`` (repeated regressions onto bootstrapped targets, as FQE is
+            taught) or ``"solve"``: the fixed point those iterations converge to, solved at once
+            (:func:`lstdq`; exact even where the iterations are slow, e.g. undiscounted weeks of
+            50+ steps).
 
     Returns:
         :class:`LinearQ`; ``.value(first_features, first_mask, first_probs)`` estimates the
         target's value from its first states.
     """
-    p = np.asarray(next_probs, dtype=np.float64)
-    if p.shape != data.next_mask.shape:
-        raise ValueError(f"next_probs must be {data.next_mask.shape}, got {p.shape}")
-    if (p[~data.next_mask] > 0).any():
-        raise ValueError("next_probs puts probability on an empty (masked) slot")
     # the expected next feature under pi, once: each iteration is then O(n F)
-    expected = np.einsum("nk,nkf->nf", p, data.next_features)
-    return _iterate(data, lambda theta: expected @ theta, lam, n_iterations, tol)
+    expected = expected_next_features(data, next_probs)
+    if method == "solve":
+        return LinearQ(lstdq(data.chosen, expected, data.rewards, _live(data), lam), 0, np.zeros(0))
+    if method != "iterate":
+        raise ValueError(f"method must be 'iterate' or 'solve', got {method!r}")
+    return ridge_iterate(data.chosen, data.rewards, _live(data), lambda theta: expected @ theta,
+                         lam, n_iterations, tol)  # fmt: skip
 
 
 def fitted_q_iteration(
@@ -238,4 +286,4 @@ def fitted_q_iteration(
         q = np.where(allowed, data.next_features @ theta, -np.inf).max(axis=1)
         return np.where(np.isfinite(q), q, 0.0)  # a next state with no valid slot is worth 0
 
-    return _iterate(data, best, lam, n_iterations, tol)
+    return ridge_iterate(data.chosen, data.rewards, _live(data), best, lam, n_iterations, tol)

@@ -9,9 +9,11 @@ for every impression, what a learner needs and what only a simulator can give:
 - the true expected immediate reward of every candidate (from the world's hidden parameters),
   so that the *true* value of any target policy on the same impressions is known exactly.
 
-:func:`ope_table` then puts IPS, SNIPS and doubly-robust estimates of each policy's value per
-impression beside that truth, with bootstrap spreads and the effective sample size, which shows
-where IPS breaks: a target far from the logging policy leaves few logs with non-zero weight.
+:func:`rollout_logs` records a *deployed* policy the same way, on the same viewers (common random
+numbers): the states it visits can then be set beside the logged ones
+(:mod:`livedqn_edu.recsys.shift`). :func:`ope_table` puts the direct method, IPS, SNIPS and doubly
+robust estimates of each policy's value per impression beside that truth, with intervals from a
+bootstrap of viewers and the weight diagnostics that say when IPS breaks.
 """
 
 from __future__ import annotations
@@ -26,23 +28,23 @@ import pandas as pd
 
 from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.world import World
-from livedqn_edu.recsys.evaluation import (
-    doubly_robust,
-    effective_sample_size,
-    hit_rate_at_k,
-    importance_weights,
-    ips,
-    ndcg_at_k,
-    snips,
-)
+from livedqn_edu.recsys.evaluation import hit_rate_at_k, ndcg_at_k
 from livedqn_edu.recsys.logging_policy import (
     LoggingPolicyConfig,
     logging_propensities,
     sample_slots,
 )
-from livedqn_edu.recsys.policies import policy_probabilities
+from livedqn_edu.recsys.ope import model_value, ope_estimates, weight_summary
+from livedqn_edu.recsys.policies import Policy, policy_probabilities
 
-__all__ = ["BanditLogs", "collect_logs", "shipped_logs", "ranking_metrics", "ope_table"]
+__all__ = [
+    "BanditLogs",
+    "collect_logs",
+    "rollout_logs",
+    "shipped_logs",
+    "ranking_metrics",
+    "ope_table",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,33 @@ class BanditLogs:
         )  # fmt: skip
 
 
+def _record(
+    world: World, obs: dict[str, np.ndarray], choose: Callable[..., tuple[np.ndarray, np.ndarray]]
+) -> BanditLogs:
+    """Step ``world`` to the end of every viewer's week; ``choose(obs, rows)`` gives the
+    ``(len(rows), K)`` probabilities and ``(N,)`` slots of each step; every impression is kept."""
+    chunks: dict[str, list[np.ndarray]] = {k: [] for k in ("a", "p", "r", "c", "e", "v", *obs)}
+    while not world.done.all():
+        rows = np.flatnonzero(~world.done & obs["mask"].any(axis=1))
+        probs, actions = choose(obs, rows)
+        expected = world.expected_immediate_reward()
+        rewards, parts = world.step(actions)
+        for key in obs:
+            chunks[key].append(obs[key][rows])
+        chunks["a"].append(actions[rows])
+        chunks["p"].append(probs)
+        chunks["r"].append(rewards[rows])
+        chunks["c"].append(parts["click"][rows])
+        chunks["e"].append(expected[rows])
+        chunks["v"].append(rows)
+        obs = world.observe()
+    cat = {k: np.concatenate(v) for k, v in chunks.items()}
+    return BanditLogs(
+        {k: cat[k] for k in obs}, cat["a"], cat["p"], cat["r"], cat["c"].astype(bool), cat["e"],
+        cat["v"],
+    )  # fmt: skip
+
+
 def collect_logs(
     n_viewers: int = 1_000,
     days: int = 7,
@@ -102,38 +131,63 @@ def collect_logs(
         :class:`BanditLogs`, one row per impression of a viewer not yet done.
     """
     logging = logging or LoggingPolicyConfig()
-    config = dataclasses.replace(config or WorldConfig(), days=int(days))
-    world = World(config)
+    world = World(dataclasses.replace(config or WorldConfig(), days=int(days)))
     obs = world.reset(n_viewers, seed=seed)
     rng = np.random.default_rng([seed, 1])
     audience = np.append(world.rooms.audience, 0.0)
-    chunks: dict[str, list[np.ndarray]] = {k: [] for k in ("a", "p", "r", "c", "e", "v", *obs)}
-    while not world.done.all():
-        rows = np.flatnonzero(~world.done & obs["mask"].any(axis=1))
-        mask = obs["mask"]
-        probs = np.zeros(mask.shape)
-        followed = world.viewers.followed[np.arange(world.n)[:, None], obs["room_ids"]]
-        probs[rows] = logging_propensities(
-            audience[obs["room_ids"][rows]], followed[rows], mask[rows], logging
+
+    def choose(obs: dict[str, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        followed = world.viewers.followed[rows[:, None], obs["room_ids"][rows]]
+        probs = logging_propensities(
+            audience[obs["room_ids"][rows]], followed, obs["mask"][rows], logging
         )
         actions = np.zeros(world.n, dtype=np.int64)
-        actions[rows] = sample_slots(probs[rows], rng)
-        expected = world.expected_immediate_reward()
-        rewards, parts = world.step(actions)
-        for key in obs:
-            chunks[key].append(obs[key][rows])
-        chunks["a"].append(actions[rows])
-        chunks["p"].append(probs[rows])
-        chunks["r"].append(rewards[rows])
-        chunks["c"].append(parts["click"][rows])
-        chunks["e"].append(expected[rows])
-        chunks["v"].append(rows)
-        obs = world.observe()
-    cat = {k: np.concatenate(v) for k, v in chunks.items()}
-    return BanditLogs(
-        {k: cat[k] for k in obs}, cat["a"], cat["p"], cat["r"], cat["c"].astype(bool), cat["e"],
-        cat["v"],
-    )  # fmt: skip
+        actions[rows] = sample_slots(probs, rng)
+        return probs, actions
+
+    return _record(world, obs, choose)
+
+
+def _own_probabilities(policy: Any) -> bool:
+    """True if ``policy`` computes its probabilities itself (not as the base class does, by
+    calling the policy again, which would draw twice or update its memory twice)."""
+    own = getattr(type(policy), "probabilities", None)
+    return own is not None and own is not Policy.probabilities
+
+
+def rollout_logs(
+    policy: Any, n_viewers: int, days: int = 7, seed: int = 0, config: WorldConfig | None = None
+) -> BanditLogs:
+    """Deploy ``policy`` in the world and keep every impression, as :func:`collect_logs` does.
+
+    The same viewers and random numbers as the logs of the same ``seed`` and world (common
+    random numbers), so the states a deployed policy visits can be set beside the logged ones.
+    ``propensities`` holds the policy's own probabilities (one-hot for a deterministic policy).
+
+    Args:
+        policy: a :class:`~livedqn_edu.recsys.policies.Policy` (or any batched policy); it is
+            ``reset(seed)`` and, if it reads the world (an oracle), attached to it.
+        n_viewers: viewers, >= 1.
+        days: days, >= 1.
+        seed: seed of the viewers and their responses.
+        config: the world (default ``WorldConfig()``); ``days`` replaces its own.
+    """
+    world = World(dataclasses.replace(config or WorldConfig(), days=int(days)))
+    if hasattr(policy, "reset"):
+        policy.reset(seed)
+    if hasattr(policy, "attach"):
+        policy.attach(world)
+    obs = world.reset(n_viewers, seed=seed)
+
+    def choose(obs: dict[str, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        actions = np.asarray(policy(obs), dtype=np.int64)
+        probs = np.zeros(obs["mask"].shape)
+        probs[np.arange(actions.size), actions] = 1.0
+        if _own_probabilities(policy):
+            probs = np.asarray(policy.probabilities(obs), dtype=np.float64)
+        return probs[rows], actions
+
+    return _record(world, obs, choose)
 
 
 def shipped_logs(verify: bool = True) -> BanditLogs:
@@ -193,63 +247,62 @@ def ranking_metrics(
     return out
 
 
-def _estimates(r, mu, pi, rhat, direct) -> tuple[float, float, float]:  # noqa: ANN001
-    return ips(r, mu, pi), snips(r, mu, pi), doubly_robust(r, mu, pi, rhat, direct)
-
-
 def ope_table(
     policies: Mapping[str, Any],
     logs: BanditLogs,
     reward_model: Callable[[dict[str, np.ndarray]], np.ndarray] | None = None,
     n_boot: int = 200,
     seed: int = 0,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Off-policy estimates of each policy's value per impression beside the true value.
 
     The true value is ``mean_i sum_a pi(a | x_i) E[r | x_i, a]`` on the logged impressions, from
-    the world's hidden parameters: exactly what the estimators aim at.
+    the world's hidden parameters: exactly what the estimators aim at (the value of one
+    recommendation in the states the *logging* policy visited, not the value of deploying).
 
     Args:
         policies: name -> policy with ``probabilities`` (or a deterministic policy).
-        logs: from :func:`collect_logs`.
-        reward_model: ``obs -> (n, K)`` predicted rewards for the doubly-robust estimator (e.g. a
-            fitted :class:`~livedqn_edu.recsys.policies.LinUCB` ``.scores`` with ``alpha = 0``);
-            default: predict 0 (then DR equals IPS).
-        n_boot: bootstrap resamples of the impressions for the spread (sd) of each estimate.
-        seed: seed of the bootstrap.
+        logs: from :func:`collect_logs` or :func:`shipped_logs`.
+        reward_model: ``obs -> (n, K)`` predicted rewards (e.g. a fitted
+            :class:`~livedqn_edu.recsys.policies.LinUCB` ``.scores`` with ``alpha = 0``); adds
+            the direct method (``dm``) and doubly robust (``dr``) estimates.
+        n_boot: bootstrap resamples of the *viewers* (all rows of a viewer together: a viewer's
+            impressions are not independent draws), >= 1.
+        seed: seed of the bootstrap (every policy and estimator gets the same viewer draws).
+        level: coverage of the intervals.
 
     Returns:
-        One row per policy: ``true``, ``ips``, ``snips``, ``dr``, their ``*_bias`` (estimate -
-        true) and ``*_sd`` (bootstrap), ``ess`` (effective sample size of the weights, out of
-        ``n``), ``max_weight`` and ``match_share`` (share of logs where the target could have
-        shown the logged room).
+        One row per policy: ``true``; for each estimator (``dm``, ``ips``, ``snips``, ``dr``)
+        its estimate, ``*_low`` / ``*_high`` (viewer-clustered percentile interval), ``*_sd``
+        (bootstrap standard error) and ``*_bias`` (estimate - true); the weight diagnostics of
+        :func:`~livedqn_edu.recsys.ope.weight_summary` (``ess``, ``ess_share``, ``max_weight``,
+        ``top1_share``) and ``match_share`` (rows where the target could show the logged room).
     """
-    n = len(logs)
-    rows = np.arange(n)
-    r, mu = logs.rewards, logs.logged_propensity
-    mask = logs.obs["mask"]
-    rhat_all = np.zeros(mask.shape) if reward_model is None else reward_model(logs.obs)
-    rhat_all = np.where(mask, np.nan_to_num(np.asarray(rhat_all, dtype=np.float64)), 0.0)
-    rhat = rhat_all[rows, logs.actions]
-    rng = np.random.default_rng(seed)
-    boots = [rng.integers(0, n, n) for _ in range(n_boot)]
+    rows = np.arange(len(logs))
+    mu, mask = logs.logged_propensity, logs.obs["mask"]
+    extra: dict[str, np.ndarray] = {}
+    if reward_model is not None:
+        pred = np.asarray(reward_model(logs.obs), dtype=np.float64)
+        rhat_all = np.where(mask, np.nan_to_num(pred), 0.0)
     out = []
     for name, policy in policies.items():
         if hasattr(policy, "reset"):
             policy.reset(seed)
         probs = policy_probabilities(policy, logs.obs)
         pi = probs[rows, logs.actions]
-        direct = (probs * rhat_all).sum(axis=1)
+        if reward_model is not None:
+            extra = {"reward_pred": rhat_all[rows, logs.actions],
+                     "target_reward_pred": model_value(probs, rhat_all, mask)}  # fmt: skip
+        est = ope_estimates(logs.rewards, mu, pi, logs.viewers, **extra, n_resamples=n_boot,
+                            level=level, rng=seed)  # fmt: skip
         true = float(np.mean((probs * logs.expected).sum(axis=1)))
-        est = _estimates(r, mu, pi, rhat, direct)
-        spread = np.array([_estimates(r[b], mu[b], pi[b], rhat[b], direct[b]) for b in boots])
-        w = importance_weights(mu, pi)
-        row = {"policy": name, "true": true}
-        for j, key in enumerate(("ips", "snips", "dr")):
-            row[key] = est[j]
-            row[f"{key}_bias"] = est[j] - true
-            row[f"{key}_sd"] = float(np.nanstd(spread[:, j], ddof=1)) if n_boot > 1 else np.nan
-        row.update(ess=effective_sample_size(w), max_weight=float(w.max()),
-                   match_share=float(np.mean(pi > 0)))  # fmt: skip
+        row: dict[str, Any] = {"policy": name, "true": true}
+        for key, r in est.iterrows():
+            row.update({key: r["estimate"], f"{key}_low": r["ci_low"], f"{key}_high": r["ci_high"],
+                        f"{key}_sd": r["se"], f"{key}_bias": r["estimate"] - true})  # fmt: skip
+        w = weight_summary(pi / mu)
+        row.update({k: w[k] for k in ("ess", "ess_share", "max_weight", "top1_share")})
+        row["match_share"] = float(np.mean(pi > 0))
         out.append(row)
     return pd.DataFrame(out).set_index("policy")

@@ -11,11 +11,11 @@ simulator, so the same code runs on the course's logs and on a learner's own:
 - how far the weights can be trusted: :func:`weight_summary` (effective sample size, largest
   weight, share of the total weight held by the top 1% of rows);
 - :func:`subsample_estimates`: the estimators on random subsets of viewers (never the first rows
-  of a log, which are the first steps of every viewer), to show where IPS breaks;
-- per-decision importance sampling over whole trajectories (:func:`per_decision_is`, Precup,
-  Sutton & Singh 2000; weighted as in Thomas & Brunskill 2016), for sequential policies.
+  of a log, which are the first steps of every viewer), to show where IPS breaks.
 
-Fitted Q evaluation and fitted Q iteration live in :mod:`livedqn_edu.recsys.fitted_q`.
+Off-policy evaluation of whole weeks (per-decision importance sampling, fitted Q evaluation) lives
+in :mod:`livedqn_edu.recsys.sequential_ope`; the fitted-Q maths in
+:mod:`livedqn_edu.recsys.fitted_q`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ __all__ = [
     "ope_estimates",
     "viewer_subsample",
     "subsample_estimates",
-    "per_decision_is",
 ]
 
 
@@ -195,7 +194,8 @@ def ope_estimates(
 
     Returns:
         Rows ``dm``, ``ips``, ``snips``, ``dr`` (the first and last only with a reward model),
-        columns ``estimate``, ``ci_low``, ``ci_high``.
+        columns ``estimate``, ``ci_low``, ``ci_high`` and ``se`` (the replicates' standard
+        deviation).
     """
     w = importance_weights(propensities, target_probs)
     r = np.asarray(rewards, dtype=np.float64)
@@ -222,7 +222,12 @@ def ope_estimates(
         reps = cluster_bootstrap_ratio(num, den, viewers, n_resamples, np.random.default_rng(rng))
         low, high = np.nanquantile(reps, q)
         est = float(num.sum() / den.sum()) if den.sum() != 0 else float("nan")
-        rows[name] = {"estimate": est, "ci_low": float(low), "ci_high": float(high)}
+        rows[name] = {
+            "estimate": est,
+            "ci_low": float(low),
+            "ci_high": float(high),
+            "se": float(np.nanstd(reps, ddof=1)) if reps.size > 1 else float("nan"),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -249,86 +254,52 @@ def subsample_estimates(
     viewers: Any,
     sizes: tuple[int, ...],
     n_draws: int = 20,
-    rng: RngLike = 0,
-) -> pd.DataFrame:
-    """IPS and SNIPS on random subsets of viewers of several sizes ("where IPS breaks").
-
-    Returns:
-        One row per (size, draw): ``n_viewers``, ``draw``, ``rows``, ``ips``, ``snips``, ``ess``,
-        ``max_weight``.
-    """
-    r = np.asarray(rewards, dtype=np.float64)
-    mu, pi = np.asarray(propensities, np.float64), np.asarray(target_probs, np.float64)
-    gen, out = np.random.default_rng(rng), []
-    for size in sizes:
-        for draw in range(n_draws):
-            rows = viewer_subsample(viewers, int(size), gen)
-            w = importance_weights(mu[rows], pi[rows])
-            out.append({"n_viewers": int(size), "draw": draw, "rows": rows.size,
-                        "ips": ips(r[rows], mu[rows], pi[rows]),
-                        "snips": snips(r[rows], mu[rows], pi[rows]),
-                        "ess": effective_sample_size(w), "max_weight": float(w.max())})  # fmt: skip
-    return pd.DataFrame(out)
-
-
-def per_decision_is(
-    rewards: Any,
-    propensities: Any,
-    target_probs: Any,
-    valid: Any = None,
-    gamma: float = 1.0,
-    discounts: Any = None,
-    weighted: bool = True,
-    n_resamples: int = 0,
+    reward_pred: Any = None,
+    target_reward_pred: Any = None,
+    n_resamples: int = 200,
     level: float = 0.95,
     rng: RngLike = 0,
-) -> float | tuple[float, float, float]:
-    """Per-decision importance sampling of a policy's discounted return over trajectories.
+) -> pd.DataFrame:
+    """The estimators with their viewer-clustered intervals on random subsets of viewers.
 
-    With ``rho[i, t] = prod_{u <= t} pi(a_iu | s_iu) / mu(a_iu | s_iu)``, the estimate is
-    ``sum_t sum_i rho[i, t] d[i, t] r[i, t] / N`` (``weighted=False``, unbiased) or
-    ``sum_t sum_i rho[i, t] d[i, t] r[i, t] / sum_i rho[i, t]`` (``weighted=True``, biased but far
-    less variable), where ``d[i, t]`` is the discount of step ``t`` (``gamma ** t`` by default).
-    After a trajectory ends (``valid`` False) its reward is 0 and its weight stays frozen.
+    For each size, ``n_draws`` subsets of whole viewers drawn at random (:func:`viewer_subsample`,
+    never the first rows of a log); on each, :func:`ope_estimates` and :func:`weight_summary`.
+    This shows where IPS breaks: how far estimates scatter and how often their intervals miss
+    the truth as the log shrinks.
 
     Args:
-        rewards: ``(N, T)`` rewards per trajectory (viewer) and step.
-        propensities: ``(N, T)`` logging probabilities of the logged actions (ignored where
-            not valid).
-        target_probs: ``(N, T)`` target probabilities of the same actions.
-        valid: ``(N, T)`` bool, the steps that happened (default: all).
-        gamma: discount per step, used when ``discounts`` is None.
-        discounts: ``(N, T)`` discount of each step's reward (e.g. ``gamma ** days elapsed``).
-        weighted: normalise by the summed weights at each step.
-        n_resamples: if > 0, also a bootstrap interval over trajectories.
-        level: coverage of that interval.
-        rng: seed or generator of the bootstrap.
+        rewards, propensities, target_probs, viewers: as :func:`ope_estimates`, ``(n,)`` each.
+        sizes: numbers of viewers per subset.
+        n_draws: subsets per size.
+        reward_pred, target_reward_pred: a reward model (adds the ``dm`` and ``dr`` rows).
+        n_resamples: bootstrap replicates per subset.
+        level: coverage of the intervals.
+        rng: seed or generator.
 
     Returns:
-        The estimate, or ``(estimate, low, high)`` when ``n_resamples > 0``.
+        One row per (size, draw, estimator): ``n_viewers``, ``draw``, ``rows``, ``estimator``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``ess``, ``max_weight``, ``top1_share``.
     """
-    r = np.asarray(rewards, dtype=np.float64)
-    if r.ndim != 2 or r.shape[0] < 1:
-        raise ValueError(f"rewards must be (N, T) with N >= 1 trajectories, got {r.shape}")
-    ok = np.ones(r.shape, bool) if valid is None else np.asarray(valid, dtype=bool)
-    d = gamma ** np.arange(r.shape[1]) * np.ones_like(r) if discounts is None else discounts
-    d = np.asarray(d, dtype=np.float64)
-    mu = np.where(ok, np.asarray(propensities, np.float64), 1.0)
-    pi = np.where(ok, np.asarray(target_probs, np.float64), 1.0)
-    if not (ok.shape == d.shape == mu.shape == pi.shape == r.shape):
-        raise ValueError(f"every (N, T) argument must have shape {r.shape}")
-    rho = np.cumprod(importance_weights(mu.ravel(), pi.ravel()).reshape(r.shape), axis=1)
-    num = rho * d * np.where(ok, r, 0.0)
-    den = rho if weighted else np.ones_like(rho)
-
-    def value(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(bottom > 0, top / bottom, 0.0).sum(axis=-1)
-
-    est = float(value(num.sum(axis=0), den.sum(axis=0)))
-    if n_resamples <= 0:
-        return est
-    counts = resample_counts(r.shape[0], n_resamples, rng)
-    reps = value(counts @ num, counts @ den)
-    low, high = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
-    return est, float(low), float(high)
+    cols = [np.asarray(x, np.float64) for x in (rewards, propensities, target_probs)]
+    model = (
+        None
+        if reward_pred is None
+        else (np.asarray(reward_pred, np.float64), np.asarray(target_reward_pred, np.float64))
+    )
+    labels, gen, out = np.asarray(viewers), np.random.default_rng(rng), []
+    for size in sizes:
+        for draw in range(n_draws):
+            rows = viewer_subsample(labels, int(size), gen)
+            r, mu, pi = (c[rows] for c in cols)
+            extra = {} if model is None else {"reward_pred": model[0][rows],
+                                              "target_reward_pred": model[1][rows]}  # fmt: skip
+            table = ope_estimates(r, mu, pi, labels[rows], **extra, n_resamples=n_resamples,
+                                  level=level, rng=gen)  # fmt: skip
+            w = weight_summary(importance_weights(mu, pi))
+            for name, row in table.iterrows():
+                out.append({"n_viewers": int(size), "draw": draw, "rows": rows.size,
+                            "estimator": name, "estimate": row["estimate"],
+                            "ci_low": row["ci_low"], "ci_high": row["ci_high"], "ess": w["ess"],
+                            "max_weight": w["max_weight"],
+                            "top1_share": w["top1_share"]})  # fmt: skip
+    return pd.DataFrame(out)

@@ -19,7 +19,7 @@ from livedqn_edu.recsys.planning_results import (
     shipped_planner_study,
     write_planner_study,
 )
-from livedqn_edu.recsys.sensitivity import write_sweep
+from livedqn_edu.recsys.sensitivity import KNOBS, shipped_sweep, write_sweep
 
 TINY = {"n_viewers": 30, "n_seeds": 1, "value_viewers": 30}
 
@@ -83,3 +83,12 @@ def test_the_shipped_planner_study_has_every_variant_and_the_report() -> None:
     assert set(report["population"]) == {"test", "new_catalogue"}
     assert (report["variant"] == CHOSEN).all() and (report["n"] >= 10_000).all()
     assert np.isfinite(table[["rel_gap", "rel_low", "rel_high"]].to_numpy()).all()
+
+
+def test_the_shipped_sweep_covers_every_knob_value() -> None:
+    table = shipped_sweep()
+    for knob, values in KNOBS.items():
+        assert list(table.loc[table["knob"] == knob, "value"]) == list(values)
+    assert (table["n"] >= 5_000).all()
+    default = table[table["value"] == table["default"]]
+    assert default["rel_gap"].nunique() == 1  # the default world, measured once

@@ -315,7 +315,8 @@ class ValuePlanner(_WorldPolicy):
         p_stay = stay_probability(match, quality, c)
         # the minutes of a real watch, at 7 quadrature nodes, cut where the stream ends
         nodes = watch_log_mean(match, quality, c)[..., None] + c.watch_sigma * _NODES
-        minutes = np.minimum(np.exp(nodes), world.minutes_left(ids)[..., None])
+        left_live = np.maximum(world.minutes_left(ids), 0.0)  # (empty slots: room 0, maybe off)
+        minutes = np.minimum(np.exp(nodes), left_live[..., None])
         followed = np.take_along_axis(v.followed, ids, axis=1)
         left = np.clip(1.0 - v.t / (c.days * MINUTES_PER_DAY), 0.0, 1.0)[:, None]
         if "follow" in self.terms:

@@ -141,12 +141,15 @@ def rerun_sweep_rows(
     n_viewers: int = 1_000,
     n_seeds: int = 2,
     value_viewers: int = 2_000,
+    population: Population = VALIDATION,
 ) -> pd.DataFrame:
-    """Measure some rows of the shipped sweep again, with a smaller protocol, and compare.
+    """Measure some rows of the shipped sweep again and compare.
 
-    The rerun uses fewer validation viewers and fewer training viewers for the planner's values,
-    so its interval is wider; ``z`` is the difference of the two gaps in units of its standard
-    error (both intervals' half-widths / 1.96, combined as if independent).
+    By default with a smaller protocol (fewer validation viewers, fewer training viewers for the
+    planner's values: a wider interval); ``population`` may hold other validation seeds (e.g.
+    ``dataclasses.replace(VALIDATION, seeds=VALIDATION.seeds[2:])``) to check a row on fresh
+    viewers. ``z`` is the difference of the two gaps in units of its standard error (both
+    intervals' half-widths / 1.96, combined as if independent).
 
     Returns:
         One row per ``(knob, value)``: ``stored`` and ``rerun`` relative gaps with the rerun's
@@ -161,7 +164,7 @@ def rerun_sweep_rows(
         old = hit.iloc[0]
         config = dataclasses.replace(WorldConfig(), **{knob: value})
         plan = lambda c=config: value_planner_for(c, value_viewers)  # noqa: E731
-        new = planning_gap(config, VALIDATION, n_viewers, n_seeds, planner=plan)
+        new = planning_gap(config, population, n_viewers, n_seeds, planner=plan)
         se = np.hypot(old["gap_high"] - old["gap_low"], new["gap_high"] - new["gap_low"]) / 3.92
         z = float((new["gap"] - old["gap"]) / se)
         out.append({"knob": knob, "value": value, "stored": old["rel_gap"],

@@ -15,7 +15,7 @@ Monte-Carlo :class:`~livedqn_edu.recsys.oracles.LookaheadOracle`) also counts th
   re-measured in each world, and returns a tidy table (one row per knob value);
 - :func:`write_sweep` stores the full sweep in ``data/results/sensitivity.csv`` (checksum in
   ``data/MANIFEST.json``), :func:`shipped_sweep` loads it; ``python -m
-  livedqn_edu.recsys.planning_results --sweep`` recomputes it (about 40 minutes on 2 cores).
+  livedqn_edu.recsys.planning_results --sweep`` recomputes it (about 20 minutes on 2 cores).
 
 Every row reports the planner's wall time.
 """

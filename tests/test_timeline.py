@@ -15,7 +15,9 @@ from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.world import World
 from livedqn_edu.recsys.oracles import MyopicOracle
 from livedqn_edu.recsys.plots_long_term import (
+    plot_fatigue_decay,
     plot_planner_gaps,
+    plot_retention,
     plot_sensitivity,
     plot_viewer_timeline,
     plot_week_averages,
@@ -82,6 +84,8 @@ def test_every_long_term_figure_is_titled_and_labelled(timeline) -> None:
         plot_week_averages(daily_summary(timeline, N, days=3), "title"),
         plot_planner_gaps(study),
         plot_sensitivity(sweep),
+        plot_fatigue_decay(SHORT),
+        plot_retention(SHORT),
     ]
     for fig in figures:
         for ax in fig.axes:
@@ -91,3 +95,19 @@ def test_every_long_term_figure_is_titled_and_labelled(timeline) -> None:
         plt.close(fig)
     with pytest.raises(ValueError, match="no recommendation"):
         plot_viewer_timeline(timeline, viewer=10_000)
+
+
+def test_the_mechanism_curves_follow_the_config() -> None:
+    config = WorldConfig(fatigue_weight=2.0, fatigue_half_life_minutes=600.0)
+    fig = plot_fatigue_decay(config, hours=30.0)
+    x, y = fig.axes[0].lines[0].get_data()
+    assert y[0] == pytest.approx(2.0)  # the full weight at once
+    assert np.interp(10.0, x, y) == pytest.approx(1.0, rel=1e-3)  # half after one half-life
+    plt.close(fig)
+    fig = plot_retention(WorldConfig())
+    tomorrow = [line.get_ydata() for line in fig.axes[0].lines[:3]]
+    for low, high in zip(tomorrow[:-1], tomorrow[1:], strict=True):
+        assert (high > low).all()  # more active viewers come back more often
+    assert all((np.diff(y) > 0).all() for y in tomorrow)  # and more engaged ones
+    assert (np.diff(fig.axes[0].lines[3].get_ydata()) < 0).all()  # churn falls with engagement
+    plt.close(fig)

@@ -15,9 +15,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from livedqn_edu.envs.config import WorldConfig
+from livedqn_edu.envs.response import churn_probability, decayed, return_probability
 from livedqn_edu.envs.rooms import MINUTES_PER_DAY
 
-__all__ = ["plot_planner_gaps", "plot_sensitivity", "plot_viewer_timeline", "plot_week_averages"]
+__all__ = [
+    "plot_fatigue_decay",
+    "plot_planner_gaps",
+    "plot_retention",
+    "plot_sensitivity",
+    "plot_viewer_timeline",
+    "plot_week_averages",
+]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -27,6 +36,37 @@ def _day_axis(ax: plt.Axes, days: int) -> None:
     ax.set_xlim(0, days)
     for d in range(days + 1):
         ax.axvline(d, color="lightgrey", lw=0.6, zorder=0)
+
+
+def plot_fatigue_decay(config: WorldConfig, hours: float = 72.0) -> Figure:
+    """Utility lost by one ignored impression as time passes (impression fatigue)."""
+    t = np.linspace(0.0, hours, 200)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(t, config.fatigue_weight * decayed(1.0, 60 * t, config.fatigue_half_life_minutes))
+    ax.set(title="Utility lost by one ignored impression, as time passes",
+           xlabel="hours since the room was shown and ignored", ylabel="utility lost")  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def plot_retention(config: WorldConfig, follows: int = 10) -> Figure:
+    """After a session: the chance of visiting tomorrow and of churning, against engagement.
+
+    One line per activeness (the viewer's own shift of the return log-odds) at -1, 0 and +1
+    standard deviation (``config.activeness_sd``), with ``follows`` followed rooms.
+    """
+    engagement = np.linspace(0.0, 1.0, 50)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for k in (-1, 0, 1):
+        shift = k * config.activeness_sd
+        ax.plot(engagement, return_probability(engagement, shift, follows, config),
+                label=f"tomorrow, activeness {shift:+.1f}")  # fmt: skip
+    ax.plot(engagement, 10 * churn_probability(engagement, config), "k--", label="churn x 10")
+    ax.set(title=f"After a session: tomorrow's visit and churn ({follows} follows)",
+           xlabel="engagement (0-1)", ylabel="probability")  # fmt: skip
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 
 def plot_viewer_timeline(timeline: pd.DataFrame, viewer: int, days: int = 7) -> Figure:

@@ -76,3 +76,31 @@ def test_value_of_a_change_is_zero_when_the_mechanism_is_off() -> None:
     assert np.isfinite(follow["diff"])
     with pytest.raises(ValueError, match="change must be one of"):
         value_of_a_change("gift", SHORT)
+
+
+def test_the_mechanism_table_names_real_knobs_and_says_what_is_assumed() -> None:
+    import dataclasses
+    import fnmatch
+
+    from livedqn_edu.recsys.mechanisms import mechanism_table
+
+    table = mechanism_table()
+    fields = [f.name for f in dataclasses.fields(WorldConfig)]
+    for row in table.itertuples(index=False):
+        for knob in (k.strip() for k in row.knobs.split(",")):
+            assert fnmatch.filter(fields, knob), f"{row.mechanism}: no WorldConfig field {knob}"
+        assert row[3] or row[4], f"{row.mechanism} says neither what is calibrated nor assumed"
+    # the numbers come from the configuration, not from the text
+    moved = mechanism_table(WorldConfig(follow_hazard=0.3, fatigue_weight=2.0))
+    assert "0.3 per watch-hour" in moved.set_index("mechanism").loc["earned follows"].iloc[0]
+    assert "loses 2 utility" in " ".join(moved["what the world does"])
+
+
+def test_the_data_card_shows_the_generated_mechanism_table() -> None:
+    from livedqn_edu.manifest import data_dir
+    from livedqn_edu.recsys.datacard import MECHANISMS_BEGIN, MECHANISMS_END
+    from livedqn_edu.recsys.mechanisms import mechanism_markdown
+
+    text = (data_dir() / "README.md").read_text(encoding="utf-8")
+    block = text.split(MECHANISMS_BEGIN)[1].split(MECHANISMS_END)[0]
+    assert block.strip() == mechanism_markdown().strip()

@@ -40,6 +40,7 @@ from livedqn_edu.recsys.logs import LOGS_FILE, ROOMS_FILE, generate_logs, write_
 from livedqn_edu.recsys.mechanisms import (
     MARGIN_TARGET,
     followed_first_margins,
+    mechanism_markdown,
     utility_contributions,
 )
 from livedqn_edu.recsys.oracles import MyopicOracle
@@ -49,6 +50,8 @@ from livedqn_edu.recsys.schema import LOG_COLUMNS, ROOM_COLUMNS, Column
 __all__ = [
     "BEGIN",
     "END",
+    "MECHANISMS_BEGIN",
+    "MECHANISMS_END",
     "SHIPPED",
     "Card",
     "LogSpec",
@@ -65,6 +68,10 @@ BEGIN = "<!-- stats:begin -->"
 """Marker line before the generated tables in ``data/README.md``."""
 END = "<!-- stats:end -->"
 """Marker line after them."""
+MECHANISMS_BEGIN = "<!-- mechanisms:begin -->"
+"""Marker line before the generated mechanism table (updated when present)."""
+MECHANISMS_END = "<!-- mechanisms:end -->"
+"""Marker line after it."""
 
 
 @dataclass(frozen=True)
@@ -228,15 +235,19 @@ def _check_readme(path: Path) -> None:
             )
 
 
+def _replace_block(text: str, begin: str, end: str, block: str) -> str:
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), flags=re.S)
+    return pattern.sub(lambda _: f"{begin}\n{block}\n{end}", text, count=1)
+
+
 def _update_readme(path: Path, block: str) -> None:
-    body = f"{BEGIN}\n{block}\n{END}"
     if not path.exists():
-        path.write_text(f"# Data\n\n{body}\n", encoding="utf-8")
+        path.write_text(f"# Data\n\n{BEGIN}\n{block}\n{END}\n", encoding="utf-8")
         return
     _check_readme(path)
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), flags=re.S)
-    path.write_text(pattern.sub(lambda _: body, text, count=1), encoding="utf-8")
+    text = _replace_block(path.read_text(encoding="utf-8"), BEGIN, END, block)
+    text = _replace_block(text, MECHANISMS_BEGIN, MECHANISMS_END, mechanism_markdown(CALIBRATED))
+    path.write_text(text, encoding="utf-8")
 
 
 def _card(spec: LogSpec, stats: dict[str, float]) -> Card:

@@ -8,7 +8,10 @@
   one with the best rollout value. It is an *upper reference* for planning, not a recommender a
   platform could build; it is costly, ``top * n_rollouts * depth`` world steps per real step
   (:attr:`~LookaheadOracle.world_steps` and :attr:`~LookaheadOracle.seconds` report the cost),
-  and it sees only the effects that show within its rollouts.
+  and it sees only the effects that show within its rollouts. The course's planner reference is
+  the cheaper :class:`~livedqn_edu.recsys.planner.ValuePlanner` (one step, with the world's
+  measured long-term values); at the calibrated world neither beats the myopic oracle
+  measurably (``docs/live-room-world.md``).
 - :class:`MyopicModel` is what a platform *can* build: a small Keras model of the immediate reward,
   trained on logged impressions, acting greedily. TensorFlow is imported only when it is built.
 

@@ -79,6 +79,7 @@ EVAL_EVERY = 2_000
 EVAL_EPISODES = 10
 """Greedy episodes per evaluation (episode i starts from the reset seed EVAL_SEED + i)."""
 
+
 @dataclass(frozen=True)
 class Variant:
     """One row of the ablation: the package agent with some of the article's choices."""

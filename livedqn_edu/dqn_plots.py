@@ -109,7 +109,8 @@ def plot_sync_ceiling(
         config: the agent's config.
         ax: axes to draw on (a new figure when None).
         label: prefix of the legend entries (e.g. the run's name).
-        color: colour of this run's Q lines (the ceiling is drawn in black, on top).
+        color: colour of this run's Q lines (default: blue for the mean, orange for the
+            largest; the ceiling is drawn in black, on top).
         mark_syncs: draw a vertical line at every sync (default: when there are at most 20).
 
     Returns:
@@ -120,10 +121,11 @@ def plot_sync_ceiling(
     sched = sync_schedule(history, config)
     x = sched["gradient_steps"]
     prefix = f"{label}: " if label else ""
-    (line,) = ax.plot(x, history["losses/q_values"], color=color, label=f"{prefix}mean Q(s, a)")
+    ax.plot(x, history["losses/q_values"], color=color or "tab:blue", lw=1.2,
+            label=f"{prefix}mean Q(s, a)")  # fmt: skip
     if "losses/q_max" in history:
-        ax.plot(x, history["losses/q_max"], color=line.get_color(), ls="--", lw=1,
-                label=f"{prefix}largest Q on the batch")  # fmt: skip
+        ax.plot(x, history["losses/q_max"], color="tab:orange" if color is None else color,
+                ls="--", lw=0.8, alpha=0.8, label=f"{prefix}largest Q on the batch")  # fmt: skip
     ax.step(x, sched["ceiling"], where="post", color="black", lw=2, zorder=5,
             label=f"{prefix}ceiling if each phase fitted its targets exactly")  # fmt: skip
     syncs = np.flatnonzero(np.diff(sched["syncs"], prepend=0) > 0)

@@ -249,12 +249,17 @@ def lesson_ablation(
     Raises:
         ValueError: a name that is not a variant of :data:`VARIANTS`.
     """
-    stored = load_ablation()
-    names = [v.name for v in VARIANTS] if rerun == "all" else list(rerun)
     by_name = {v.name: v for v in VARIANTS}
+    if isinstance(rerun, str) and rerun != "all":
+        raise ValueError(
+            f"rerun must be 'all' or a list of variant names, got the string {rerun!r}; "
+            f"for one row pass a list, e.g. [{rerun!r}]; choose among {list(by_name)}"
+        )
+    names = list(by_name) if rerun == "all" else list(rerun)
     unknown = [n for n in names if n not in by_name]
-    if unknown or isinstance(rerun, str) and rerun != "all":
-        raise ValueError(f"unknown variants {unknown or rerun!r}; choose among {list(by_name)}")
+    if unknown:
+        raise ValueError(f"unknown variants {unknown}; choose among {list(by_name)}")
+    stored = load_ablation()
     s = stored["settings"]
     fresh = run_ablation(
         [by_name[n] for n in names], s["seeds"], s["total_steps"], s["eval_every"],

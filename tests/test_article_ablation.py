@@ -189,3 +189,35 @@ def test_write_refuses_other_settings_before_running() -> None:
 
     with pytest.raises(SystemExit, match="default"):
         _main(["--write", "--seeds", "0"])  # would take minutes if it ran first
+
+
+def test_lesson_ablation_reruns_rows_and_checks_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from livedqn_edu import article_ablation
+
+    # a small stored result, made by real runs, stands in for the shipped one
+    stored = run_ablation(
+        VARIANTS[:2], seeds=(0,), total_steps=600, eval_every=300, eval_episodes=1, progress=False
+    )
+    monkeypatch.setattr(article_ablation, "load_ablation", lambda: json.loads(json.dumps(stored)))
+    result, reproduced = article_ablation.lesson_ablation(["package agent"], progress=False)
+    assert reproduced == {"package agent": True}  # same seed and settings: the same run
+    assert result["runs"]["merged done"] == stored["runs"]["merged done"]  # the rest: stored
+    assert result["settings"]["total_steps"] == 600
+
+    # a stored row that differs from what the code gives now is reported, and replaced
+    tampered = json.loads(json.dumps(stored))
+    tampered["runs"]["package agent"]["0"]["eval_returns"][0] += 1
+    monkeypatch.setattr(article_ablation, "load_ablation", lambda: tampered)
+    result, reproduced = article_ablation.lesson_ablation(["package agent"], progress=False)
+    assert reproduced == {"package agent": False}
+    fresh = result["runs"]["package agent"]["0"]["eval_returns"]
+    assert fresh == stored["runs"]["package agent"]["0"]["eval_returns"]
+
+
+def test_lesson_ablation_refuses_unknown_rows_before_running() -> None:
+    from livedqn_edu.article_ablation import lesson_ablation
+
+    with pytest.raises(ValueError, match="unknown variants \\['no such row'\\]"):
+        lesson_ablation(["package agent", "no such row"])
+    with pytest.raises(ValueError, match="a list of variant names"):
+        lesson_ablation("package agent")  # a bare string, not a list

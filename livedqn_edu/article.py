@@ -40,6 +40,7 @@ __all__ = [
     "PATCHED",
     "Progress",
     "article_epsilon",
+    "article_epsilon_by_step",
     "article_loop",
     "measure_speed",
     "run_article",
@@ -205,6 +206,25 @@ def article_epsilon(
     if training_calls < 0:
         raise ValueError(f"training_calls must be >= 0, got {training_calls}")
     return start * decay ** min(training_calls, training_calls_to_floor(start, decay, floor))
+
+
+def article_epsilon_by_step(step: int, batch_size: int = 32) -> float:
+    """Epsilon used at env step ``step`` (counted from 1), if every step since the first
+    training call trained.
+
+    The article's first training call comes after step ``batch_size + 1`` (33: the memory then
+    holds more than 32 transitions), and each later step trains once, except a step that ends
+    an episode. Counting one decay per step from there, the action of step ``s`` uses
+    ``article_epsilon(s - 33)``; the article's own agent decays a little later (one step per
+    episode ended meanwhile trains nothing).
+
+    Example:
+        >>> article_epsilon_by_step(33), article_epsilon_by_step(35)  # 0.995**2 = 0.990025
+        (1.0, 0.990025)
+    """
+    if step < 1:
+        raise ValueError(f"env steps count from 1, got {step}")
+    return article_epsilon(max(0, step - (batch_size + 1)))
 
 
 def training_calls_to_floor(start: float = 1.0, decay: float = 0.995, floor: float = 0.01) -> int:

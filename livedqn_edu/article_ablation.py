@@ -10,9 +10,12 @@ The variants, and what each switches in (:data:`VARIANTS`):
 
 - ``merged done``: a time-limit truncation is stored as a termination (the article's single
   ``done``), so the target at step 500 does not bootstrap (:class:`MergedDone`).
-- ``article epsilon``: epsilon x0.995 per training call, i.e. down to 0.01 after 919 calls
-  (at least 951 env steps); in the package's loop, which acts at random for its first 1,000 steps,
-  that is a linear decay to 0.01 finished before step 1,000 (the article ends at 0.00999).
+- ``article epsilon``: the article's exploration. Uniformly random play only until learning
+  starts, at step 33 as in the article (the package: 1,000 random steps), then epsilon x0.995
+  per env step, from 1 down to 0.0099 at step 952
+  (:func:`~livedqn_edu.article.article_epsilon_by_step`; the article decays once per training
+  call, so its own agent gets there a few dozen steps later). Learning starts at step 33 too, so
+  the package's first learning call comes at step 256 instead of 1,024.
 - ``no target network``: targets from the online network itself (synced after every gradient
   step), as in the 2013 DQN; the 2015 DQN added the frozen copy.
 - ``MSE, no clipping``: the squared TD error and no gradient-norm clipping, instead of the Huber
@@ -22,12 +25,16 @@ The variants, and what each switches in (:data:`VARIANTS`):
 - ``all article choices``: all of the above at once.
 
 What is *not* switched in: one ``fit`` per sample (32 gradient steps of one transition per env
-step: a speed problem first, timed in lesson 03), the unbounded list memory (the package's
-buffer never fills in these budgets either), and learning from step 33.
+step: a speed problem first, timed in lesson 03) and the unbounded list memory (the package's
+buffer never fills in these budgets either). The ``24-24 network, lr 1e-3`` row changes two
+settings at once (the article's network and its learning rate).
 
 Regenerate the stored result (about 10 minutes on one core)::
 
     LIVEDQN_TF_THREADS=1 python -m livedqn_edu.article_ablation --write
+
+Lesson 03's full mode re-runs only :data:`RERUN_IN_LESSON` and checks that they reproduce the
+stored rows (:func:`lesson_ablation`); ``lesson_ablation("all")`` re-runs every row.
 """
 
 from __future__ import annotations
@@ -52,7 +59,9 @@ __all__ = [
     "Variant",
     "VARIANTS",
     "ablation_table",
+    "RERUN_IN_LESSON",
     "dumps",
+    "lesson_ablation",
     "load_ablation",
     "paired_difference",
     "run_ablation",
@@ -70,10 +79,6 @@ EVAL_EVERY = 2_000
 EVAL_EPISODES = 10
 """Greedy episodes per evaluation (episode i starts from the reset seed EVAL_SEED + i)."""
 
-# Student t quantiles t_{0.975, df} for df = 1..19 (two-sided 95% intervals with 2..20 seeds).
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -89,9 +94,11 @@ class Variant:
     """Store time-limit truncations as terminations (:class:`MergedDone`)."""
     hidden: tuple[int, ...] | None = None
     """Hidden layer sizes (None: the package's ``CARTPOLE_HIDDEN``)."""
+    article_epsilon: bool = False
+    """Explore with the article's schedule (x0.995 per env step after its first training call)."""
 
 
-_EPSILON = {"epsilon_end": 0.01, "exploration_steps": 951}
+_EPSILON = {"learning_starts": 33}  # with article_epsilon=True: the article's exploration
 _NO_TARGET = {"target_update_interval": 1}
 _MSE = {"huber_delta": None, "max_grad_norm": None}
 _GAMMA = {"gamma": 0.95}
@@ -100,7 +107,7 @@ _NET = {"learning_rate": 1e-3}
 VARIANTS: tuple[Variant, ...] = (
     Variant("package agent", "reference"),
     Variant("merged done", "bug", merged_done=True),
-    Variant("article epsilon", "choice", _EPSILON),
+    Variant("article epsilon", "choice", _EPSILON, article_epsilon=True),
     Variant("no target network", "2013 DQN", _NO_TARGET),
     Variant("MSE, no clipping", "2013 DQN", _MSE),
     Variant("gamma 0.95", "choice", _GAMMA),
@@ -111,6 +118,7 @@ VARIANTS: tuple[Variant, ...] = (
         {**_EPSILON, **_NO_TARGET, **_MSE, **_GAMMA, **_NET},
         merged_done=True,
         hidden=(24, 24),
+        article_epsilon=True,
     ),
 )
 """The reference first, then one variant per article choice, then all of them together."""
@@ -132,6 +140,7 @@ def _run_one(
     variant: Variant, seed: int, total_steps: int, eval_every: int, eval_episodes: int
 ) -> dict[str, Any]:
     """Train one agent; its evaluation curve, final Q-estimate and Monte-Carlo return."""
+    from livedqn_edu.article import article_epsilon_by_step  # noqa: PLC0415  (imports Keras)
     from livedqn_edu.dqn import DQNAgent, DQNConfig  # noqa: PLC0415  (imports TensorFlow)
     from livedqn_edu.experiments import q_overestimation  # noqa: PLC0415
     from livedqn_edu.networks import mlp_q_network  # noqa: PLC0415
@@ -147,6 +156,7 @@ def _run_one(
     hist = train(
         env, agent, total_steps, seed=seed, eval_env=eval_env, eval_every=eval_every,
         eval_episodes=eval_episodes, progress=False,
+        epsilon_schedule=article_epsilon_by_step if variant.article_epsilon else None,
     )  # fmt: skip
     seconds = perf_counter() - start
     bias = q_overestimation(eval_env, agent)
@@ -214,12 +224,68 @@ def run_ablation(
     return {"settings": settings, "runs": runs}
 
 
+RERUN_IN_LESSON = ("package agent", "no target network")
+"""The rows lesson 03's full mode re-runs (the reference, and the one change five seeds detect)."""
+
+_COMPARED = ("eval_steps", "eval_returns", "time_limits", "q_estimate", "mc_return")
+"""What a re-run must reproduce exactly (not its wall time)."""
+
+
+def lesson_ablation(
+    rerun: Sequence[str] | str = RERUN_IN_LESSON, progress: bool = True
+) -> tuple[dict[str, Any], dict[str, bool]]:
+    """The stored ablation, with some variants re-run here and checked against it.
+
+    Args:
+        rerun: names of the variants to re-run with the stored settings (seeds, budget), or
+            ``"all"`` for every row (about 10 minutes on one core).
+        progress: print one line per finished variant.
+
+    Returns:
+        ``(result, reproduced)``: the stored result with the re-run variants' runs replaced by
+        the fresh ones, and for each re-run variant whether every seed reproduced the stored run
+        exactly (evaluation returns, time limits, final Q-estimate and Monte-Carlo return).
+
+    Raises:
+        ValueError: a name that is not a variant of :data:`VARIANTS`.
+    """
+    by_name = {v.name: v for v in VARIANTS}
+    if isinstance(rerun, str) and rerun != "all":
+        raise ValueError(
+            f"rerun must be 'all' or a list of variant names, got the string {rerun!r}; "
+            f"for one row pass a list, e.g. [{rerun!r}]; choose among {list(by_name)}"
+        )
+    names = list(by_name) if rerun == "all" else list(rerun)
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(f"unknown variants {unknown}; choose among {list(by_name)}")
+    stored = load_ablation()
+    s = stored["settings"]
+    fresh = run_ablation(
+        [by_name[n] for n in names], s["seeds"], s["total_steps"], s["eval_every"],
+        s["eval_episodes"], progress=progress,
+    )  # fmt: skip
+    described = {**stored["settings"]["variants"], **fresh["settings"]["variants"]}
+    result = {
+        "settings": {**stored["settings"], "variants": described},
+        "runs": {**stored["runs"], **fresh["runs"]},
+    }
+
+    def same(name: str, seed: str) -> bool:
+        new, old = fresh["runs"][name][seed], stored["runs"][name][seed]
+        return all(new.get(k) == old.get(k) for k in _COMPARED)
+
+    reproduced = {n: all(same(n, seed) for seed in fresh["runs"][n]) for n in names}
+    return result, reproduced
+
+
 def _describe(v: Variant) -> dict[str, Any]:
     return {
         "kind": v.kind,
         "overrides": dict(v.overrides),
         "merged_done": v.merged_done,
         "hidden": list(v.hidden) if v.hidden else None,
+        "article_epsilon": v.article_epsilon,
     }
 
 
@@ -243,12 +309,14 @@ def paired_difference(values: Sequence[float], reference: Sequence[float]) -> di
 
     Returns:
         ``{"mean", "low", "high"}``. Example: differences [1, 2, 3] have mean 2, sd 1, so the
-        half-width is 4.303 * 1 / sqrt(3) = 2.484: (-0.484, 4.484).
+        half-width is t(0.975, 2) * 1 / sqrt(3) = 4.303 / 1.732 = 2.484: (-0.484, 4.484).
     """
+    from livedqn_edu.intervals import t_quantile  # noqa: PLC0415
+
     d = np.asarray(values, dtype=float) - np.asarray(reference, dtype=float)
-    if d.ndim != 1 or not 2 <= d.size <= len(_T975) + 1:
+    if d.ndim != 1 or not 2 <= d.size <= 20:
         raise ValueError(f"need 2 to 20 paired values, got {d.size}")
-    half = _T975[d.size - 2] * d.std(ddof=1) / np.sqrt(d.size)
+    half = t_quantile(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
     return {"mean": float(d.mean()), "low": float(d.mean() - half), "high": float(d.mean() + half)}
 
 
@@ -336,19 +404,30 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--write", action="store_true", help="write data/ and the manifest")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--steps", type=int, default=TOTAL_STEPS)
+    parser.add_argument(
+        "--only", nargs="+", default=None, metavar="VARIANT",
+        help="re-run these rows only, with the stored settings, and keep the other stored rows",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.write and (args.seeds != list(SEEDS) or args.steps != TOTAL_STEPS):
         raise SystemExit(
             "--write only with the default --seeds and --steps: it keeps the stored result"
         )
-    result = run_ablation(seeds=args.seeds, total_steps=args.steps)
+    if args.only:
+        result, reproduced = lesson_ablation(args.only)
+        print("reproduce the stored rows:", reproduced)
+    else:
+        result = run_ablation(seeds=args.seeds, total_steps=args.steps)
     print(ablation_table(result).round(1).to_string())
     if args.write:
         from livedqn_edu import manifest  # noqa: PLC0415
 
         out = manifest.data_dir() / ABLATION_FILE
         out.write_text(dumps(result), encoding="utf-8")
-        manifest.record(out, command="python -m livedqn_edu.article_ablation --write")
+        command = "python -m livedqn_edu.article_ablation --write"
+        if args.only:
+            command += " --only " + " ".join(repr(n) for n in args.only)
+        manifest.record(out, command=command)
         print(f"wrote {out}")
 
 

@@ -1,17 +1,24 @@
 """Where the source article's printed code stops, since when, and what its install line gives.
 
 :data:`ARTICLE_BREAKS` lists, in the order a run meets them, the places where the article's code
-raises an error on today's stack (gymnasium 1.x, Keras 3, NumPy 2). Each is one of two kinds:
+raises an error on the course's stack (gymnasium 1.x, Keras 3, NumPy 2). Each is one of three
+kinds:
 
 - ``day one``: the code was already wrong the day it was published, whatever the library
   versions (a name the script never defines, a numpy call that never accepted this input);
-- ``drift``: the code matched the libraries of its day, and a later release changed them.
+- ``drift``: the code matched the libraries of its day (assuming it was written before gym 0.26,
+  September 2022, and Keras 3, March 2024: the article carries no date), and a later release
+  changed them;
+- ``course``: the stop comes from the course's own substitution of gymnasium for gym; the
+  article's own install line (gym 0.26.2) does not stop there (:data:`GYM_026_RECORD`).
 
 The ``key`` of each entry names its fix in :class:`livedqn_edu.article.DQN` and
-:func:`livedqn_edu.article.article_loop`. Two facts cannot be re-run at notebook time (they need
+:func:`livedqn_edu.article.article_loop`. Three facts cannot be re-run at notebook time (they need
 packages the course does not install), so they were observed once and are stored here as data,
 with versions and date: :data:`GYM_026_RECORD` (the article's own ``pip install tensorflow gym``,
-today) and :data:`NUMPY_123_RECORD` (``np.random.choice`` on the article's memory in NumPy 1.23).
+today), :data:`GYM_026_CHECKER_RECORD` (where exactly gym 0.26.2 fails with NumPy 2, and how it
+steps without its environment checker) and :data:`NUMPY_123_RECORD` (``np.random.choice`` on the
+article's memory in NumPy 1.23).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ __all__ = [
     "ARTICLE_BREAKS",
     "ARTICLE_CODE_LINES",
     "Breakage",
+    "GYM_026_CHECKER_RECORD",
     "GYM_026_RECORD",
     "NUMPY_123_RECORD",
     "ObservedRun",
@@ -45,7 +53,8 @@ class Breakage:
     where: str
     """Where the line sits in the article's code."""
     kind: str
-    """``day one`` (wrong when published) or ``drift`` (a later library release broke it)."""
+    """``day one`` (wrong when published), ``drift`` (a later library release broke it) or
+    ``course`` (only with the course's gymnasium, not with the article's own install line)."""
     error: str
     """What is raised today (gymnasium 1.4, Keras 3.15, NumPy 2.4)."""
     why: str
@@ -59,20 +68,22 @@ ARTICLE_BREAKS: tuple[Breakage, ...] = (
         "gym",
         "import gym",
         "training loop, first line",
-        "drift",
+        "course",
         "ModuleNotFoundError: No module named 'gym'",
-        "The course installs gymnasium, the maintained successor of gym. With the article's own "
-        "install line gym 0.26.2 is installed instead, and fails later (GYM_026_RECORD).",
+        "The course installs gymnasium, the maintained successor of gym, and not gym itself. With "
+        "the article's own install line gym 0.26.2 is installed and this line works (the stored "
+        "record below).",
         "import gymnasium as gym",
     ),
     Breakage(
         "units",
         "model.add(Dense(self.action_size, activation='linear'))",
         "DQN.build_model, output layer",
-        "drift",
+        "course",
         "ValueError: Received an invalid value for `units`, expected a positive integer",
-        "gymnasium stores Discrete.n as a numpy int64 (gym 0.26 kept a Python int), and Keras 3 "
-        "accepts only a Python int as a layer size.",
+        "gymnasium stores Discrete.n as a numpy int64 (gym 0.26 keeps a Python int, so the "
+        "article's own install line passes here), and Keras 3 accepts only a Python int as a "
+        "layer size.",
         "Dense(int(self.action_size), ...)",
     ),
     Breakage(
@@ -81,8 +92,9 @@ ARTICLE_BREAKS: tuple[Breakage, ...] = (
         "DQN.build_model, compile",
         "drift",
         "ValueError: Argument(s) not recognized: {'lr': 0.001}",
-        "Keras 2 still accepted the old name `lr`; Keras 3 (TensorFlow 2.16 and later) only "
-        "knows learning_rate.",
+        "Keras 2 up to 2.10 took `lr` as an old name of learning_rate; Keras 2.11 to 2.15 warned "
+        "and ignored it, falling back to the default 0.001 (the article's value, so no harm); "
+        "Keras 3 (TensorFlow 2.16 and later) refuses it.",
         "Adam(learning_rate=self.learning_rate)",
     ),
     Breakage(
@@ -123,8 +135,8 @@ ARTICLE_BREAKS: tuple[Breakage, ...] = (
         "day one",
         "ValueError: setting an array element with a sequence ... inhomogeneous shape",
         "np.random.choice samples from a 1-D array; a list of (state, action, reward, "
-        "next_state, done) tuples is not one. NumPy < 1.24 refused it as 'a must be "
-        "1-dimensional' (NUMPY_123_RECORD), later versions cannot even build the array.",
+        "next_state, done) tuples is not one. NumPy 1.23 refused it as 'a must be "
+        "1-dimensional' (observed, stored below); since 1.24 NumPy cannot even build the array.",
         "draw indices: [self.memory[i] for i in np.random.choice(len(self.memory), batch_size)]",
     ),
 )
@@ -179,11 +191,43 @@ GYM_026_RECORD = ObservedRun(
     note="These are the versions `pip install --dry-run tensorflow gym` resolves in a fresh "
     "Python 3.11 environment (the course's own, plus gym 0.26.2, the last gym release, with "
     "gym-notices 0.1.0 and cloudpickle 3.1.3, installed outside the course's environment). "
-    "Run: livedqn_edu.article.reproduce_breaks(seed=0) with gym importable. The article's code "
-    "cannot get past its first env step there, whatever it fixes: gym 0.26.2 calls np.bool8, "
-    "which NumPy 2 removed. Only gymnasium (or NumPy < 2) gets further.",
+    "Run: livedqn_edu.article.reproduce_breaks(seed=0) with gym importable. The first env.step "
+    "fails inside the environment checker that gym.make wraps around every env by default "
+    "(PassiveEnvChecker calls np.bool8, which NumPy 2 removed), whatever the script unpacks. "
+    "The checker is the only user of np.bool8 in gym 0.26.2: "
+    "gym.make('CartPole-v1', disable_env_checker=True) steps normally "
+    "(GYM_026_CHECKER_RECORD).",
 )
 """The article's code with the packages its own install line resolves to today."""
+
+GYM_026_CHECKER_RECORD = ObservedRun(
+    what="gym 0.26.2 with NumPy 2: CartPole with and without gym's environment checker",
+    versions={"python": "3.11.7", "numpy": "2.4.6", "gym": "0.26.2"},
+    date="2026-12-01",
+    stops=(
+        (
+            "env = gym.make('CartPole-v1')",
+            "TimeLimit<OrderEnforcing<PassiveEnvChecker<CartPoleEnv>>>: the checker is on",
+        ),
+        (
+            "env.reset(seed=0); env.step(0)",
+            "AttributeError: module 'numpy' has no attribute 'bool8'",
+        ),
+        (
+            "env = gym.make('CartPole-v1', disable_env_checker=True)",
+            "TimeLimit<OrderEnforcing<CartPoleEnv>>: no checker",
+        ),
+        (
+            "env.reset(seed=0); env.step(0); random actions to the end",
+            "works: step returns five values, and the episode ran to its end (43 steps, "
+            "terminated); action_space.n is a Python int",
+        ),
+    ),
+    note="gym 0.26.2 and NumPy 2.4.6 alone (no TensorFlow), in a fresh Python 3.11 venv outside "
+    "the course's environment (pip install gym==0.26.2 numpy). A search of every .py file of "
+    "the installed gym found np.bool8 only in gym/utils/passive_env_checker.py.",
+)
+"""Where gym 0.26.2 fails with NumPy 2, and that it steps without its environment checker."""
 
 NUMPY_123_RECORD = ObservedRun(
     what="np.random.choice(memory, 32) on 40 of the article's transition tuples",

@@ -40,7 +40,7 @@ __all__ = [
     "td_targets",
     "double_dqn_targets",
     "linear_epsilon",
-    "sync_cap",
+    "sync_ceiling",
 ]
 
 
@@ -197,27 +197,31 @@ def linear_epsilon(step: int, start: float, end: float, duration: int) -> float:
     return float(start + frac * (end - start))
 
 
-def sync_cap(syncs: int | np.ndarray, gamma: float, r_max: float = 1.0) -> float | np.ndarray:
-    """The largest Q-value reachable after ``syncs`` target syncs, starting from Q = 0.
+def sync_ceiling(syncs: int | np.ndarray, gamma: float, r_max: float = 1.0) -> float | np.ndarray:
+    """The approximate ceiling on Q with ``syncs`` target syncs done, starting from Q = 0.
 
     Between two syncs the target network is frozen, so the regression targets are at most
-    ``r_max + gamma * (max of the frozen target)``; if each phase fits its targets exactly,
-    after ``k`` syncs ``Q <= r_max * (1 + gamma + ... + gamma**(k - 1))``, a cap that rises by
-    at most ``r_max * gamma**(k - 1)`` per sync towards ``r_max / (1 - gamma)``. (A network
-    that generalises can overshoot it a little; one that diverges, far.)
+    ``r_max + gamma * M`` when the target network's values are at most ``M``. If every
+    regression phase fitted its targets exactly, the first phase (no sync yet, targets
+    ``r + gamma * 0``) would bring Q to ``r_max``, and each sync would add one more discounted
+    reward: with ``k`` syncs done, ``Q ~ r_max * (1 + gamma + ... + gamma**k)``, towards
+    ``r_max / (1 - gamma)``. It is a ceiling of that idealisation, not a hard bound: a network
+    does not fit exactly, fitting some states moves their neighbours (generalisation), and the
+    max in the target picks whichever values came out too high, so Q can pass it (a little when
+    learning is stable, without limit when it diverges).
 
     Args:
-        syncs: number of syncs done (an int or an array of ints).
+        syncs: number of syncs done (an int or an array of ints >= 0).
         gamma: discount factor in [0, 1].
         r_max: the largest reward per step.
 
     Example:
-        >>> round(sync_cap(6, 0.99), 3)  # 1 + 0.99 + ... + 0.99**5
+        >>> round(sync_ceiling(5, 0.99), 3)  # 1 + 0.99 + ... + 0.99**5
         5.852
     """
-    k = np.asarray(syncs, dtype=np.float64)
-    cap = r_max * k if gamma == 1.0 else r_max * (1.0 - gamma**k) / (1.0 - gamma)
-    return float(cap) if np.ndim(cap) == 0 else cap
+    k = np.asarray(syncs, dtype=np.float64) + 1.0  # terms gamma**0 ... gamma**syncs
+    ceiling = r_max * k if gamma == 1.0 else r_max * (1.0 - gamma**k) / (1.0 - gamma)
+    return float(ceiling) if np.ndim(ceiling) == 0 else ceiling
 
 
 def _as_tensor(x: Any) -> Any:
@@ -421,7 +425,7 @@ class DQNAgent:
             ``{"td_loss", "q_values", "grad_norm", "q_max"}``: means over the steps of the loss,
             of ``Q(s, a)`` for the sampled actions (watch it for over-estimation) and of the
             gradient norm before clipping; and the largest Q-value of any action on any
-            sampled state (it cannot outgrow the cap the target syncs allow, see lesson 02).
+            sampled state (compare it with :func:`sync_ceiling`, see lesson 02).
 
         Raises:
             FloatingPointError: if the loss became NaN or infinite.

@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-__all__ = ["plot_variant_panels", "plot_q_and_value", "plot_q_against_value"]
+__all__ = [
+    "plot_variant_panels",
+    "plot_median_curves",
+    "plot_q_and_value",
+    "plot_q_against_value",
+]
 
 
 def _by_step(table: pd.DataFrame, variant: str, column: str) -> pd.DataFrame:
@@ -59,8 +64,39 @@ def plot_variant_panels(
         ax.set(title=f"{variant} ({values.shape[1]} seeds)", xlabel="env steps")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("greedy return (20 episodes)" if column == "mean_return" else column)
-    axes[0].legend(fontsize=8)
+    entries = {}  # one legend for all panels (the reference line is not in the first one)
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(text, handle)
+    axes[0].legend(entries.values(), entries.keys(), fontsize=8)
     return axes
+
+
+def plot_median_curves(
+    table: pd.DataFrame,
+    variants: Sequence[str],
+    column: str = "mean_return",
+    ax: Axes | None = None,
+) -> Axes:
+    """One line per variant on one axes: the median over seeds at each evaluation step.
+
+    Args:
+        table: a results table.
+        variants: the variants (e.g. learning rates), in legend order.
+        column: what to plot (default: the greedy evaluation return).
+        ax: axes to draw on (a new figure when None).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    for variant in variants:
+        values = _by_step(table, variant, column)
+        ax.plot(values.index, values.median(axis=1), lw=1.8, label=f"{variant}")
+    n = table.loc[table["variant"].isin(list(variants)), "seed"].nunique()
+    ax.set(title=f"Median over {n} seeds at each evaluation", xlabel="env steps",
+           ylabel="greedy return (20 episodes)" if column == "mean_return" else column)  # fmt: skip
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
 
 
 def plot_q_and_value(

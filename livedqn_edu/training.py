@@ -6,12 +6,13 @@ minibatches, evaluate greedily every ``eval_every`` steps. It returns a history 
 series grouped by prefix (each group has its own ``<group>/step`` series of env steps):
 
 - ``charts/episodic_return``, ``charts/episode_length``, ``charts/epsilon`` (at each episode
-  end): the learning curve; a return that collapses after rising signals instability.
+  end; epsilon is the one used at that step, 1 during the first ``learning_starts`` steps): the
+  learning curve; a return that collapses after rising signals instability.
 - ``losses/td_loss``, ``losses/q_values``, ``losses/grad_norm``, ``losses/q_max`` (at each
   learning call): a mean Q far above the returns the agent can reach signals over-estimation; a
-  loss that explodes, a learning rate too high; ``q_max`` (the largest Q on the sampled states)
-  cannot outgrow the cap that the target syncs so far allow
-  (:func:`~livedqn_edu.dqn.sync_cap`).
+  loss that explodes, a learning rate too high; ``q_max`` (the largest Q on the sampled states),
+  read against the ceiling that the target syncs so far allow
+  (:func:`~livedqn_edu.dqn.sync_ceiling`), shows how far the fit overshoots it.
 - ``eval/mean_return``, ``eval/std_return``, ``eval/train_seconds`` (at each evaluation):
   greedy-policy quality, and the training wall time (evaluation excluded) to reach it.
 """
@@ -112,6 +113,7 @@ def train(
     log_dir: str | Path | None = None,
     on_eval: Callable[[int, float], bool] | None = None,
     progress: bool = True,
+    epsilon_schedule: Callable[[int], float] | None = None,
 ) -> History:
     """Train ``agent`` on ``env`` for up to ``total_steps`` env steps; return the history.
 
@@ -129,6 +131,9 @@ def train(
         log_dir: if given, also write every series to TensorBoard there.
         on_eval: ``on_eval(step, mean_return) -> stop`` called after each evaluation.
         progress: show a tqdm bar with the last episodic return and epsilon.
+        epsilon_schedule: ``epsilon_schedule(step) -> epsilon`` for env step ``step`` (from 1);
+            default the config's linear decay (:func:`~livedqn_edu.dqn.linear_epsilon`). Either
+            way the agent acts uniformly at random for the first ``learning_starts`` steps.
 
     Returns:
         The history dict described in the module docstring.
@@ -148,8 +153,15 @@ def train(
     bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress)
     t0 = time.perf_counter()
     for step in range(1, total_steps + 1):
-        epsilon = linear_epsilon(step, cfg.epsilon_start, cfg.epsilon_end, cfg.exploration_steps)
-        action = agent.act(obs, epsilon if step > cfg.learning_starts else 1.0)
+        if epsilon_schedule is None:
+            epsilon = linear_epsilon(
+                step, cfg.epsilon_start, cfg.epsilon_end, cfg.exploration_steps
+            )
+        else:
+            epsilon = float(epsilon_schedule(step))
+        if step <= cfg.learning_starts:  # warm-up: fill the buffer with uniformly random play
+            epsilon = 1.0
+        action = agent.act(obs, epsilon)
         next_obs, reward, terminated, truncated, _ = env.step(action)
         buffer.add(obs, action, float(reward), next_obs, terminated, truncated)
         obs, ep_return, ep_len = next_obs, ep_return + float(reward), ep_len + 1

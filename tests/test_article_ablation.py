@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from livedqn_edu import manifest
-from livedqn_edu.article import article_epsilon
+from livedqn_edu.article import article_epsilon, article_epsilon_by_step
 from livedqn_edu.article_ablation import (
     ABLATION_FILE,
     VARIANTS,
@@ -22,7 +22,7 @@ from livedqn_edu.article_ablation import (
     paired_difference,
     run_ablation,
 )
-from livedqn_edu.dqn import DQNConfig, linear_epsilon
+from livedqn_edu.dqn import DQNConfig
 
 
 def test_paired_difference_by_hand() -> None:
@@ -54,27 +54,50 @@ def test_each_variant_switches_in_one_article_choice() -> None:
     assert reference.kind == "reference" and not reference.overrides
     assert not reference.merged_done and reference.hidden is None
     for v in singles:
-        changed = len(v.overrides) > 0, v.merged_done, v.hidden is not None
+        # the article's exploration is one aspect: its schedule and its early start
+        exploration = v.article_epsilon or "learning_starts" in v.overrides
+        assert exploration == (v.article_epsilon and dict(v.overrides) == {"learning_starts": 33})
+        others = {k for k in v.overrides if k != "learning_starts"}
+        changed = exploration, len(others) > 0, v.merged_done, v.hidden is not None
         assert sum(changed) >= 1, v.name
-        # a variant changes one aspect (the network and its learning rate are one choice)
+        # a variant changes one aspect, except the network with its learning rate (two settings)
         assert sum(changed) == 1 or v.name == "24-24 network, lr 1e-3"
     union = {k: val for v in singles for k, val in v.overrides.items()}
     assert dict(together.overrides) == union and together.merged_done
-    assert together.hidden == (24, 24)
+    assert together.hidden == (24, 24) and together.article_epsilon
     for v in VARIANTS:
         replace(DQNConfig(), **v.overrides)  # every override is a valid config
 
 
-def test_article_epsilon_is_the_linear_schedule_after_the_random_start() -> None:
-    cfg = DQNConfig()
-    eps = next(v for v in VARIANTS if v.name == "article epsilon").overrides
-    # the package acts at random for learning_starts steps; after them the article's epsilon
-    # (first decayed on step 33, one decay per step) has long reached its floor
-    assert cfg.learning_starts >= 32 + eps["exploration_steps"]
-    for step in range(cfg.learning_starts + 1, cfg.learning_starts + 500):
-        linear = linear_epsilon(step, 1.0, eps["epsilon_end"], eps["exploration_steps"])
-        article = article_epsilon(step - 32)
-        assert linear == pytest.approx(0.01, abs=1e-12) and article == pytest.approx(0.01, abs=2e-5)
+def test_article_epsilon_follows_the_article_from_its_first_training_call() -> None:
+    variant = next(v for v in VARIANTS if v.name == "article epsilon")
+    # random play until the article's first training call (after step 33), then x0.995 per step
+    assert variant.article_epsilon and variant.overrides["learning_starts"] == 33
+    assert [article_epsilon_by_step(s) for s in (1, 33, 34)] == [1.0, 1.0, 0.995]
+    assert article_epsilon_by_step(35) == pytest.approx(0.995**2)
+    # the floor: 919 decays (0.995**919 = 0.009986) at step 33 + 919 = 952, then constant
+    assert article_epsilon_by_step(951) > 0.01 > article_epsilon_by_step(952)
+    assert article_epsilon_by_step(5_000) == article_epsilon(919)
+    with pytest.raises(ValueError, match="from 1"):
+        article_epsilon_by_step(0)
+
+
+def test_the_article_epsilon_row_explores_as_the_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    import livedqn_edu.training as training
+
+    seen: dict[str, object] = {}
+    real = training.train
+
+    def spy(env, agent, total_steps, **kwargs):  # noqa: ANN001, ANN003
+        seen["learning_starts"] = agent.config.learning_starts
+        seen["schedule"] = kwargs.get("epsilon_schedule")
+        return real(env, agent, total_steps, **kwargs)
+
+    monkeypatch.setattr(training, "train", spy)
+    variant = next(v for v in VARIANTS if v.name == "article epsilon")
+    out = run_ablation([variant], seeds=(0,), total_steps=300, eval_every=300, eval_episodes=1)
+    assert seen == {"learning_starts": 33, "schedule": article_epsilon_by_step}
+    assert out["settings"]["variants"]["article epsilon"]["article_epsilon"] is True
 
 
 def fake_result() -> dict:
@@ -166,3 +189,35 @@ def test_write_refuses_other_settings_before_running() -> None:
 
     with pytest.raises(SystemExit, match="default"):
         _main(["--write", "--seeds", "0"])  # would take minutes if it ran first
+
+
+def test_lesson_ablation_reruns_rows_and_checks_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from livedqn_edu import article_ablation
+
+    # a small stored result, made by real runs, stands in for the shipped one
+    stored = run_ablation(
+        VARIANTS[:2], seeds=(0,), total_steps=600, eval_every=300, eval_episodes=1, progress=False
+    )
+    monkeypatch.setattr(article_ablation, "load_ablation", lambda: json.loads(json.dumps(stored)))
+    result, reproduced = article_ablation.lesson_ablation(["package agent"], progress=False)
+    assert reproduced == {"package agent": True}  # same seed and settings: the same run
+    assert result["runs"]["merged done"] == stored["runs"]["merged done"]  # the rest: stored
+    assert result["settings"]["total_steps"] == 600
+
+    # a stored row that differs from what the code gives now is reported, and replaced
+    tampered = json.loads(json.dumps(stored))
+    tampered["runs"]["package agent"]["0"]["eval_returns"][0] += 1
+    monkeypatch.setattr(article_ablation, "load_ablation", lambda: tampered)
+    result, reproduced = article_ablation.lesson_ablation(["package agent"], progress=False)
+    assert reproduced == {"package agent": False}
+    fresh = result["runs"]["package agent"]["0"]["eval_returns"]
+    assert fresh == stored["runs"]["package agent"]["0"]["eval_returns"]
+
+
+def test_lesson_ablation_refuses_unknown_rows_before_running() -> None:
+    from livedqn_edu.article_ablation import lesson_ablation
+
+    with pytest.raises(ValueError, match="unknown variants \\['no such row'\\]"):
+        lesson_ablation(["package agent", "no such row"])
+    with pytest.raises(ValueError, match="a list of variant names"):
+        lesson_ablation("package agent")  # a bare string, not a list

@@ -10,6 +10,7 @@ import pytest
 from livedqn_edu.article_breaks import (
     ARTICLE_BREAKS,
     ARTICLE_CODE_LINES,
+    GYM_026_CHECKER_RECORD,
     GYM_026_RECORD,
     NUMPY_123_RECORD,
     describe_exception,
@@ -22,7 +23,8 @@ def test_seven_breaks_two_of_them_since_day_one() -> None:
         "gym", "units", "lr", "reset", "step", "batch_size", "choice"
     ]  # fmt: skip
     assert {b.key for b in ARTICLE_BREAKS if b.kind == "day one"} == {"batch_size", "choice"}
-    assert {b.kind for b in ARTICLE_BREAKS} == {"day one", "drift"}
+    assert {b.key for b in ARTICLE_BREAKS if b.kind == "course"} == {"gym", "units"}
+    assert {b.kind for b in ARTICLE_BREAKS} == {"day one", "drift", "course"}
     assert all(b.line and b.where and b.error and b.why and b.fix for b in ARTICLE_BREAKS)
 
 
@@ -47,13 +49,17 @@ def test_numpy_choice_on_the_articles_memory_fails_as_described() -> None:
 
 
 def test_recorded_observations_are_complete() -> None:
-    for record in (GYM_026_RECORD, NUMPY_123_RECORD):
+    for record in (GYM_026_RECORD, GYM_026_CHECKER_RECORD, NUMPY_123_RECORD):
         dt.date.fromisoformat(record.date)
         assert record.stops and record.note and "python" in record.versions
     assert GYM_026_RECORD.versions["gym"] == "0.26.2"
     assert NUMPY_123_RECORD.versions["numpy"] == "1.23.5"
     assert "a must be 1-dimensional" in NUMPY_123_RECORD.stops[0][1]
     assert "bool8" in GYM_026_RECORD.stops[-1][1]
+    # the checker is where it fails; without it, gym 0.26.2 steps CartPole with NumPy 2
+    assert "bool8" in GYM_026_CHECKER_RECORD.stops[1][1]
+    assert GYM_026_CHECKER_RECORD.stops[-1][1].startswith("works")
+    assert GYM_026_CHECKER_RECORD.versions["numpy"].startswith("2.")
 
 
 def test_show_error_reports_exceptions_and_values(capsys: pytest.CaptureFixture[str]) -> None:

@@ -297,14 +297,15 @@ def test_acting_follows_weight_changes_after_refresh() -> None:
     np.testing.assert_allclose(agent.q_values(x), np.asarray(agent.network(x)), atol=1e-6)
 
 
-def test_sync_cap_hand_computed() -> None:
-    from livedqn_edu.dqn import sync_cap
+def test_sync_ceiling_hand_computed() -> None:
+    from livedqn_edu.dqn import sync_ceiling
 
-    assert sync_cap(0, 0.99) == 0.0 and sync_cap(1, 0.99) == 1.0
-    assert sync_cap(3, 0.5, r_max=2.0) == pytest.approx(3.5)  # 2 * (1 + 0.5 + 0.25)
-    assert sync_cap(4, 1.0) == 4.0
-    np.testing.assert_allclose(sync_cap(np.array([1, 2]), 0.9), [1.0, 1.9])
-    assert sync_cap(5_000, 0.99) == pytest.approx(100.0)
+    # k syncs done: r_max * (1 + gamma + ... + gamma**k); the first phase (k = 0) reaches r_max
+    assert sync_ceiling(0, 0.99) == 1.0 and sync_ceiling(1, 0.99) == pytest.approx(1.99)
+    assert sync_ceiling(2, 0.5, r_max=2.0) == pytest.approx(3.5)  # 2 * (1 + 0.5 + 0.25)
+    assert sync_ceiling(3, 1.0) == 4.0
+    np.testing.assert_allclose(sync_ceiling(np.array([0, 1]), 0.9), [1.0, 1.9])
+    assert sync_ceiling(5_000, 0.99) == pytest.approx(100.0)
 
 
 def test_learn_reports_the_largest_q_on_the_batch() -> None:

@@ -13,7 +13,7 @@ from livedqn_edu.exercises import (
     check_bucket,
     check_fourier_features,
     check_semi_gradient_update,
-    check_sync_bound,
+    check_sync_ceiling,
 )
 
 
@@ -120,24 +120,25 @@ def test_fourier_accepts_the_package() -> None:
     assert check_fourier_features(fourier_features)
 
 
-def _bound_right(k, r_max, gamma):
-    return r_max * sum(gamma**i for i in range(k))
+def _ceiling_right(k, r_max, gamma):
+    return r_max * sum(gamma**i for i in range(k + 1))
 
 
 @pytest.mark.parametrize(
     "wrong",
     [
-        lambda k, r, g: r * sum(g**i for i in range(k + 1)),  # one term too many
-        lambda k, r, g: r * k,  # ignores the discount
+        lambda k, r, g: r * sum(g**i for i in range(k)),  # one term too few (0 for k = 0)
+        lambda k, r, g: r * (k + 1),  # ignores the discount
         lambda k, r, g: r / (1 - g),  # the limit, whatever k
         lambda k, r, g: r * g**k,  # one term only
+        lambda k, r, g: sum(g**i for i in range(k + 1)),  # forgets r_max
     ],
 )
-def test_sync_bound_rejects(wrong, capsys) -> None:
-    assert not check_sync_bound(wrong)
+def test_sync_ceiling_rejects(wrong, capsys) -> None:
+    assert not check_sync_ceiling(wrong)
     assert "[FAIL]" in capsys.readouterr().out
 
 
-def test_sync_bound_accepts() -> None:
-    assert check_sync_bound(_bound_right)
-    assert check_sync_bound(lambda k, r, g: r * (1 - g**k) / (1 - g))
+def test_sync_ceiling_accepts() -> None:
+    assert check_sync_ceiling(_ceiling_right)
+    assert check_sync_ceiling(lambda k, r, g: r * (1 - g ** (k + 1)) / (1 - g))

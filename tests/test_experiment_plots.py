@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from livedqn_edu.experiment_plots import plot_q_against_value, plot_q_and_value, plot_variant_panels
+from livedqn_edu.experiment_plots import (
+    plot_median_curves,
+    plot_q_against_value,
+    plot_q_and_value,
+    plot_variant_panels,
+)
 from livedqn_edu.experiments import RESULT_COLUMNS
 
 
@@ -27,6 +32,19 @@ def test_variant_panels_one_per_variant_with_a_reference() -> None:
     # panel B: 3 seed lines, its median, and A's median for reference
     assert len(axes[1].lines) == 5 and len(axes[0].lines) == 4
     np.testing.assert_allclose(axes[0].lines[3].get_ydata(), [11.0, 21.0, 31.0])  # median seed 1
+    # one legend, in the first panel, that names the reference line drawn only in the others
+    texts = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert texts == ["median", "A median"]
+    plt.close("all")
+
+
+def test_median_curves_one_line_per_variant() -> None:
+    ax = plot_median_curves(_table(), ["B", "A"])
+    b, a = ax.lines
+    np.testing.assert_allclose(a.get_ydata(), [11.0, 21.0, 31.0])  # seed 1's values: the median
+    np.testing.assert_allclose(b.get_ydata(), [21.0, 31.0, 41.0])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["B", "A"]
+    assert "3 seeds" in ax.get_title()
     plt.close("all")
 
 

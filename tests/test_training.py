@@ -54,6 +54,9 @@ def test_history_has_prefixed_series_of_equal_length(tmp_path) -> None:
     eps, steps = np.array(hist["charts/epsilon"]), np.array(hist["charts/step"])
     late = steps > 300
     np.testing.assert_allclose(eps[late], 0.04)
+    np.testing.assert_allclose(eps[steps <= 100], 1.0)  # warm-up (learning_starts): random play
+    middle = (steps > 100) & (steps <= 300)
+    np.testing.assert_allclose(eps[middle], 1 - 0.96 * steps[middle] / 300)
     assert (tmp_path / "best.keras").is_file() and (tmp_path / "best.json").is_file()
 
 
@@ -145,3 +148,18 @@ def test_shipped_checkpoint_loads_and_balances() -> None:
     assert agent.metadata["eval_mean_return_100"] >= 475
     assert not [p for p in verify() if "cartpole_dqn" in p]
     assert evaluate(gym.make("CartPole-v1"), agent, episodes=2).mean() >= 475
+
+
+def test_epsilon_schedule_replaces_the_linear_decay_after_the_warm_up() -> None:
+    seen: list[int] = []
+
+    def half(step: int) -> float:
+        seen.append(step)
+        return 0.5
+
+    hist = train(gym.make("CartPole-v1"), _agent(), 400, eval_every=0, progress=False,
+                 epsilon_schedule=half)  # fmt: skip
+    assert seen == list(range(1, 401))  # asked once per env step, from step 1
+    eps, steps = np.array(hist["charts/epsilon"]), np.array(hist["charts/step"])
+    np.testing.assert_allclose(eps[steps <= 100], 1.0)  # learning_starts: random play first
+    np.testing.assert_allclose(eps[steps > 100], 0.5)

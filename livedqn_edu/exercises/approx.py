@@ -5,7 +5,7 @@
 - :func:`check_semi_gradient_update`: the learner's semi-gradient Q-learning step for a linear
   Q-function, ``w[a] += alpha * (r + gamma * max_b w[b] . x' - w[a] . x) * x``;
 - :func:`check_fourier_features`: the Fourier basis ``cos(pi * C @ s)`` of a scaled state;
-- :func:`check_sync_bound`: how high Q-values can climb after ``k`` target syncs.
+- :func:`check_sync_ceiling`: the approximate ceiling on Q after ``k`` target syncs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = [
     "check_bucket",
     "check_fourier_features",
     "check_semi_gradient_update",
-    "check_sync_bound",
+    "check_sync_ceiling",
 ]
 
 
@@ -69,7 +69,7 @@ def _bucket_cases() -> list[Case]:
 
 def check_bucket(func: Callable[..., Any]) -> CheckResult:
     """Check ``func(x, low, high, n_bins) -> int``, the clipped equal-width bin index."""
-    return run_checks("check_bucket", func, _bucket_cases())
+    return run_checks("bucket", func, _bucket_cases())
 
 
 def _update_cases() -> list[Case]:
@@ -117,7 +117,7 @@ def check_semi_gradient_update(func: Callable[..., Any]) -> CheckResult:
     updated weights (returning a modified copy or modifying ``w`` in place and returning it are
     both accepted).
     """
-    return run_checks("check_semi_gradient_update", func, _update_cases())
+    return run_checks("semi_gradient_update", func, _update_cases())
 
 
 def check_fourier_features(func: Callable[..., Any]) -> CheckResult:
@@ -152,31 +152,39 @@ def check_fourier_features(func: Callable[..., Any]) -> CheckResult:
     return run_checks("fourier_features", func, cases)
 
 
-def check_sync_bound(func: Callable[..., Any]) -> CheckResult:
-    """Check ``func(k, r_max, gamma)``: the largest Q a network can reach after ``k`` syncs.
+def check_sync_ceiling(func: Callable[..., Any]) -> CheckResult:
+    """Check ``func(k, r_max, gamma)``: the ceiling on Q with ``k`` target syncs done.
 
-    Starting from Q = 0 everywhere, each regression phase fits ``r + gamma * max Q_target``,
-    and ``Q_target`` only changes at a sync, so after ``k`` phases
-    ``Q <= r_max * (1 + gamma + ... + gamma**(k - 1))`` (if each phase fits its targets exactly).
+    Starting from Q = 0, each regression phase fits ``r + gamma * max Q_target`` and
+    ``Q_target`` only changes at a sync. If each phase fitted its targets exactly, the first
+    phase (``k = 0``, the target still says 0) would bring Q to ``r_max``, and each sync would
+    add one more discounted reward: ``r_max * (1 + gamma + ... + gamma**k)``.
     """
     cases = [
-        Case("no sync yet: k = 0", (0, 1.0, 0.99), 0.0, "before the first phase Q is 0"),
         Case(
-            "one phase: k = 1",
+            "no sync yet: k = 0",
+            (0, 1.0, 0.99),
+            1.0,  # the first phase fits r + gamma * 0 = r <= r_max
+            "with k = 0 the first phase is running: its targets are r + gamma * 0, so Q reaches "
+            "r_max, not 0 (the sum has k + 1 terms, gamma**0 to gamma**k)",
+        ),
+        Case(
+            "one sync done: k = 1",
             (1, 1.0, 0.99),
-            1.0,  # the targets are r + gamma * 0 = r <= r_max
-            "during the first phase the target network still says 0: the targets are at most r_max",
+            1.99,  # the target now says 1: targets 1 + 0.99 * 1
+            "after one sync the target network says r_max, so the targets are "
+            "r_max + gamma * r_max",
         ),
         Case(
-            "six phases, r_max 1, gamma 0.99",
-            (6, 1.0, 0.99),
+            "five syncs, r_max 1, gamma 0.99",
+            (5, 1.0, 0.99),
             (1 - 0.99**6) / (1 - 0.99),  # 1 + 0.99 + ... + 0.99**5 = 5.852
-            "each phase adds one more discounted reward: r_max * (1 - gamma**k) / (1 - gamma), "
-            "k terms from gamma**0 to gamma**(k - 1)",
+            "each sync adds one more discounted reward: "
+            "r_max * (1 - gamma**(k + 1)) / (1 - gamma), k + 1 terms from gamma**0 to gamma**k",
         ),
         Case(
-            "k = 3, r_max 2, gamma 0.5",
-            (3, 2.0, 0.5),
+            "k = 2, r_max 2, gamma 0.5",
+            (2, 2.0, 0.5),
             3.5,  # 2 * (1 + 0.5 + 0.25) = 3.5
             "scale by r_max and use gamma: 2 * (1 + 0.5 + 0.25)",
         ),
@@ -188,4 +196,4 @@ def check_sync_bound(func: Callable[..., Any]) -> CheckResult:
             atol=1e-4,
         ),
     ]
-    return run_checks("sync_bound", func, cases)
+    return run_checks("sync_ceiling", func, cases)

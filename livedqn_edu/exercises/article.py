@@ -96,7 +96,7 @@ def check_bootstrap_target(func: Callable[..., Any]) -> CheckResult:
 
     ``next_q`` is the list of Q-values of the next state, one per action.
     """
-    return run_checks("check_bootstrap_target", func, _target_cases())
+    return run_checks("bootstrap_target", func, _target_cases())
 
 
 # --- 2. sampling a minibatch from the article's memory -----------------------------------------
@@ -214,7 +214,7 @@ def check_sample_minibatch(func: Callable[..., Any]) -> CheckResult:
             **same,
         ),
     ]
-    return run_checks("check_sample_minibatch", probe, cases)
+    return run_checks("sample_minibatch", probe, cases)
 
 
 # --- 3. the article's target_f for a whole minibatch -------------------------------------------
@@ -266,4 +266,4 @@ def check_batch_targets(func: Callable[..., Any]) -> CheckResult:
     ``actions``, ``rewards``, ``terminated`` are ``(B,)``. The answer is ``q`` with entry
     ``[i, actions[i]]`` replaced by ``rewards[i] + gamma * (1 - terminated[i]) * max(next_q[i])``.
     """
-    return run_checks("check_batch_targets", func, _targets_cases())
+    return run_checks("batch_targets", func, _targets_cases())

@@ -67,7 +67,7 @@ bench: $(STAMP)
 
 # the recommender's multi-seed training targets (5 seeds x 2 agents, two at a time: ~16 min)
 bench-dqn-recommender: $(STAMP)
-	$(BIN)/python benchmarks/recommender_dqn.py --train-seeds 0 1 2 3 4 --seeds 0 1 2 --jobs 2
+	$(BIN)/python benchmarks/recommender_dqn.py --jobs 2
 
 clean:
 	rm -rf $(VENV) student build *.egg-info

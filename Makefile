@@ -65,7 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/recommender.py --seeds 0 1 2
 	$(BIN)/python benchmarks/stats.py
 
-# the recommender's multi-seed training targets (5 seeds x 2 agents, two at a time: ~16 min)
+# the recommender over 5 training seeds x 2 agents (two at a time), test + new catalogue
 bench-dqn-recommender: $(STAMP)
 	$(BIN)/python benchmarks/recommender_dqn.py --jobs 2
 

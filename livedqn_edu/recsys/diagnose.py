@@ -25,7 +25,10 @@ __all__ = ["reward_tails", "q_calibration"]
 
 
 def reward_tails(
-    policy: Any, population: Population = VALIDATION, n_viewers: int = 1_000, seed: int | None = None
+    policy: Any,
+    population: Population = VALIDATION,
+    n_viewers: int = 1_000,
+    seed: int | None = None,
 ) -> dict[str, float]:
     """The per-step rewards of ``policy`` over one week: share of zeros, quantiles, mean, max.
 

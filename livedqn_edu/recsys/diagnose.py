@@ -58,6 +58,13 @@ def reward_tails(
     }  # fmt: skip
 
 
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation, NaN when either side is constant."""
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def q_calibration(
     agent: Any,
     gamma: float,
@@ -81,7 +88,8 @@ def q_calibration(
 
     Returns:
         ``mean_q`` and ``mean_return`` (over all shown rooms), ``ratio`` (mean_q /
-        mean_return), ``correlation`` of Q with the realised return, ``max_q``, and
+        mean_return), ``correlation`` of Q with the realised return (NaN for a constant Q),
+        ``max_q``, and
         ``first_q`` / ``first_return`` (the first recommendation of each viewer's week).
     """
     from livedqn_edu.recsys.train import agent_observation
@@ -110,7 +118,7 @@ def q_calibration(
     qs, gs = np.array(q_taken)[live], ret[live]
     return {
         "mean_q": float(qs.mean()), "mean_return": float(gs.mean()),
-        "ratio": float(qs.mean() / gs.mean()), "correlation": float(np.corrcoef(qs, gs)[0, 1]),
+        "ratio": float(qs.mean() / gs.mean()), "correlation": _correlation(qs, gs),
         "max_q": float(qs.max()), "first_q": float(np.array(q_taken)[0].mean()),
         "first_return": float(ret[0].mean()),
     }  # fmt: skip

@@ -14,14 +14,15 @@ Targets: every seed solves within 50,000 env steps; median training time to solv
 2-core CPU; env steps/s >= 1,000x the article agent's; peak RSS <= 1.5 GB.
 
 The peer reference, Stable-Baselines3's DQN with its RL-Zoo CartPole settings
-(``../shared/bench/sb3_cartpole.py``, run from its own virtualenv outside the project), is measured
-in the same run when ``--sb3-python`` names that virtualenv's python: each seed runs the package
-agent and then SB3, interleaved, and the table gives the ratio of the medians.
+(``benchmarks/sb3_peer.py``, run from its own virtualenv ``.venv-peers`` that ``make bench-peers``
+builds), is measured in the same run when ``--sb3-python`` names that virtualenv's python: each
+seed runs the package agent and then SB3, interleaved, and the table gives the ratio of the
+medians.
 
 Usage::
 
     python benchmarks/cartpole.py [--seeds 0 1 2 3 4] [--json OUT] [--article-seconds 60]
-                                  [--sb3-python ../sb3env/bin/python]
+                                  [--sb3-python .venv-peers/bin/python]
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from typing import Any
 
 MAX_STEPS, TARGET = 50_000, 475.0
 RESULTS = Path(__file__).parent / "results" / "cartpole.md"
-SB3_SCRIPT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "sb3_cartpole.py"
+SB3_SCRIPT = Path(__file__).resolve().parent / "sb3_peer.py"
 
 
 def _peak_rss_mb() -> float:
@@ -91,8 +92,11 @@ def _run_child(*args: str) -> dict[str, Any]:
 
 def _run_sb3(python: str, script: Path, seed: int) -> dict[str, Any]:
     """Run the SB3 peer reference for one seed; parse its ``RESULT sb3 ...`` line."""
+    # torch's OpenMP threads spin while they wait: on a busy machine two of them fell to 10
+    # gradient steps/s (325/s with passive waiting, measured under a load of 9 on 2 cores)
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
     proc = subprocess.run(
-        [python, str(script), str(seed)], capture_output=True, text=True, check=False
+        [python, str(script), str(seed)], capture_output=True, text=True, check=False, env=env
     )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT sb3")), None)
     if line is None:
@@ -195,7 +199,8 @@ def _markdown(rows: list[dict[str, Any]], seeds: list[int], threads: str, load: 
             "",
             "Peer reference measured in the same run, seed by seed interleaved with the package "
             "agent: Stable-Baselines3 DQN with its RL-Zoo CartPole settings "
-            "(`../shared/bench/sb3_cartpole.py`, torch CPU, 2 threads).",
+            "(`benchmarks/sb3_peer.py` in `.venv-peers`, built by `make bench-peers`; torch CPU, "
+            "2 threads, OMP_WAIT_POLICY=PASSIVE).",
             "",
             "| seed | SB3 solved | SB3 env steps | SB3 training s | package training s |",
             "|---|---|---|---|---|",
@@ -217,8 +222,7 @@ def _markdown(rows: list[dict[str, Any]], seeds: list[int], threads: str, load: 
         lines += [
             "",
             "Reference, not measured in this run (pass `--sb3-python` to measure it side by "
-            "side; see `../shared/bench/`): Stable-Baselines3 DQN with RL-Zoo CartPole settings "
-            "solved in a median 26 s (19-35 s, 22k-36k env steps) on the same kind of 2-core CPU.",
+            "side; `make bench-peers` does).",
             "",
         ]
     return "\n".join(lines)
@@ -237,8 +241,8 @@ def main() -> None:
     parser.add_argument(
         "--sb3-python",
         default=None,
-        help="python of a virtualenv with stable-baselines3 (outside the project) to run the "
-        "peer reference side by side",
+        help="python of a virtualenv with stable-baselines3 (`make bench-peers` builds "
+        ".venv-peers) to run the peer reference side by side",
     )
     parser.add_argument("--sb3-script", type=Path, default=SB3_SCRIPT)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -253,7 +257,7 @@ def main() -> None:
         )
         print("RESULT " + json.dumps(row), flush=True)
         return
-    from livedqn_edu.budget import tf_threads
+    from livedqn_edu.runtime import tf_threads
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     rows = []

@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from livedqn_edu.budget import FAST, budget, import_tensorflow, is_fast, seed_everything
 from livedqn_edu.envs import LIVE_ROOM_ID  # registers the live-room gymnasium ids
+from livedqn_edu.runtime import FAST, budget, import_tensorflow, is_fast, seed_everything
 
+# the one place the version is written: pyproject.toml reads it from here at build time
 __version__ = "0.1.0"
 
 # public name -> module that defines it (loaded on first access)

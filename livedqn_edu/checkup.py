@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 from livedqn_edu import manifest
-from livedqn_edu.budget import is_fast, tf_threads
+from livedqn_edu.runtime import is_fast, tf_threads
 
 __all__ = ["Finding", "run_checks", "doctor", "headless_render_env"]
 
@@ -107,7 +107,7 @@ def _render(report: _Report) -> None:
 
 def _tensorflow(report: _Report) -> None:
     try:
-        from livedqn_edu.budget import import_tensorflow
+        from livedqn_edu.runtime import import_tensorflow
 
         tf = import_tensorflow()
         threads = tf.config.threading.get_intra_op_parallelism_threads()
@@ -148,7 +148,7 @@ def run_checks(render: bool = True, import_tf: bool = True) -> list[Finding]:
     report.add(
         "Python",
         py,
-        None if sys.version_info >= (3, 10) else "the course needs Python >= 3.10",
+        None if sys.version_info >= (3, 11) else "the course needs Python >= 3.11",
     )
     _package(report, "tensorflow", "2.16")
     _package(report, "keras", "3.0")

@@ -1,6 +1,6 @@
-"""Classroom tooling: student versions of the notebooks, and re-running notebooks with timings.
+"""Student versions of the notebooks, the exercise table, and re-running notebooks with timings.
 
-Solution code in a notebook sits between the nbgrader markers::
+Solution code in a notebook sits between the nbgrader markers (see :mod:`livedqn_edu.markers`)::
 
     # Exercise 1: write the Q-learning update (the comment lines above the marker are the
     # instruction; they stay in the student version).
@@ -8,11 +8,14 @@ Solution code in a notebook sits between the nbgrader markers::
     target = r + gamma * q[s_next].max() * (1 - terminated)
     ### END SOLUTION
 
-:func:`make_student_notebooks` replaces every such block by a
-``raise NotImplementedError("Exercise 1: write the Q-learning update ...")`` stub at the same
-indentation, clears outputs, and leaves every other cell (the ``check_*`` cells included)
-unchanged. :func:`run_notebooks` re-executes notebooks in place and writes each one's running
-time into a table in the README.
+:func:`make_student_notebooks` is the light way to hand out the course without nbgrader: every
+solution block becomes a ``raise NotImplementedError("Exercise 1: write the Q-learning update
+...")`` stub at the same indentation, hidden test blocks are removed, outputs are cleared, and
+every other cell is unchanged. It reads every notebook strictly (a near-miss marker is refused,
+never copied), writes nothing until every notebook has been converted, never writes into the
+source folder and never into a folder that already holds files. For grading, use nbgrader with
+the course folder ``classroom/`` (docs/teaching.md). :func:`run_notebooks` re-executes notebooks
+in place and writes each one's running time into a table in the README.
 """
 
 from __future__ import annotations
@@ -21,12 +24,23 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
+
+from livedqn_edu.markers import (
+    HIDDEN_BEGIN,
+    HIDDEN_END,
+    SOLUTION_BEGIN,
+    SOLUTION_END,
+    find_exercises,
+    instruction,
+    spans,
+    validate,
+)
 
 __all__ = [
-    "BEGIN",
-    "END",
-    "StudentNotebookError",
+    "course_notebooks",
     "stub_source",
+    "student_notebook",
     "make_student_notebooks",
     "run_notebooks",
     "update_runtime_table",
@@ -35,94 +49,111 @@ __all__ = [
     "update_exercise_table",
 ]
 
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
 TABLE_BEGIN = "<!-- runtimes:begin -->"
 TABLE_END = "<!-- runtimes:end -->"
 EXERCISES_BEGIN = "<!-- exercises:begin -->"
 EXERCISES_END = "<!-- exercises:end -->"
 
 
-class StudentNotebookError(ValueError):
-    """A solution block is malformed (unmatched or nested markers)."""
+def course_notebooks(directory: Path, pattern: str = "[0-9][0-9]_*") -> list[Path]:
+    """The course notebooks (``NN_name.ipynb``) of ``directory``, sorted.
 
-
-def _instruction(lines: list[str]) -> str:
-    """The comment lines right above a BEGIN marker, joined into one sentence."""
-    text = []
-    for line in reversed(lines):
-        stripped = line.strip()
-        if not stripped.startswith("#") or stripped.startswith("# NBVAL"):
-            break
-        text.append(stripped.lstrip("#").strip())
-    instruction = " ".join(reversed([t for t in text if t]))
-    return instruction or "complete this exercise"
+    Raises:
+        FileNotFoundError: when the folder does not exist or holds no course notebook, so that
+            a typo (``--source noteboks``) stops a command before it writes anything.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"the notebook folder {directory} does not exist")
+    paths = sorted(directory.glob(f"{pattern}.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"no course notebooks ({pattern}.ipynb) found in {directory}")
+    return paths
 
 
 def stub_source(source: str, where: str = "cell") -> str:
-    """Replace each solution block of a cell's source by a ``NotImplementedError`` stub.
+    """A code cell's source for students: solutions become stubs, hidden tests disappear.
 
-    Args:
-        source: the cell's code.
-        where: a name for error messages ("01_q_learning_tables.ipynb, cell 12").
+    Each solution block is replaced by ``raise NotImplementedError("<instruction>")`` at the
+    indentation of its BEGIN marker; each hidden-test block is removed with its markers.
 
     Raises:
-        StudentNotebookError: for an END without BEGIN, a BEGIN without END, or nested blocks.
+        MarkerError: for unbalanced or nested markers.
     """
-    out: list[str] = []
-    inside = False
-    for number, line in enumerate(source.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if inside:
-                raise StudentNotebookError(f"{where}, line {number}: nested '{BEGIN}'")
-            inside = True
-            indent = line[: len(line) - len(line.lstrip())]
-            message = _instruction(out)
-            out.append(f"{indent}raise NotImplementedError({message!r})")
-        elif stripped == END:
-            if not inside:
-                raise StudentNotebookError(f"{where}, line {number}: '{END}' without '{BEGIN}'")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise StudentNotebookError(f"{where}: '{BEGIN}' is never closed by '{END}'")
+    lines = source.splitlines()
+    drop: set[int] = set()
+    stubs: dict[int, str] = {}
+    for begin, end in spans(source, SOLUTION_BEGIN, SOLUTION_END, where):
+        indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+        stubs[begin] = f"{indent}raise NotImplementedError({instruction(lines[:begin])!r})"
+        drop.update(range(begin + 1, end + 1))
+    for begin, end in spans(source, HIDDEN_BEGIN, HIDDEN_END, where):
+        drop.update(range(begin, end + 1))
+    out = [stubs.get(i, line) for i, line in enumerate(lines) if i not in drop]
     return "\n".join(out)
+
+
+def student_notebook(nb: Any, name: str) -> Any:
+    """The student version of a notebook node (a new node; ``nb`` is unchanged).
+
+    Raises:
+        MarkerError: when a marker is malformed or could leak a solution.
+    """
+    import copy
+
+    validate(nb, name)
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type != "code":
+            continue
+        cell.source = stub_source(cell.source, where=f"{name}, cell {index}")
+        cell.outputs = []
+        cell.execution_count = None
+    return nb
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def make_student_notebooks(source_dir: Path, out_dir: Path) -> list[Path]:
     """Write the student version of every ``NN_*.ipynb`` in ``source_dir`` to ``out_dir``.
 
-    Solution blocks become stubs; outputs and execution counts are cleared in every cell so that
-    no answer leaks through a saved output; markdown cells and cells without solutions keep their
-    source unchanged.
+    Every notebook is converted in memory first; nothing is written if one of them is refused.
 
     Returns:
         The paths written, sorted.
+
+    Raises:
+        FileNotFoundError: unknown source folder, or no course notebooks in it.
+        FileExistsError: ``out_dir`` already holds files (nothing is overwritten).
+        ValueError: ``out_dir`` is, or is inside, the source folder (or the other way round).
+        MarkerError: a notebook's markers are malformed or would leak a solution.
     """
     import nbformat
 
-    source_dir, out_dir = Path(source_dir), Path(out_dir)
-    notebooks = sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"no course notebooks (NN_name.ipynb) found in {source_dir}")
-    if out_dir.resolve() == source_dir.resolve():
-        raise ValueError("the student folder must differ from the solution folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in notebooks:
+    paths = course_notebooks(source_dir)
+    source, out = Path(source_dir).resolve(), Path(out_dir).resolve()
+    if _inside(out, source) or _inside(source, out):
+        raise ValueError(
+            f"the student folder {out_dir} must lie outside the solution folder {source_dir} "
+            "(and not contain it): choose e.g. `student/`"
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(
+            f"{out_dir} already exists and is not empty: nothing was written. Move it away or "
+            "choose a new folder; student versions never overwrite existing files"
+        )
+    converted = {}
+    for path in paths:
         nb = nbformat.read(path, as_version=4)
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if BEGIN in cell.source or END in cell.source:
-                cell.source = stub_source(cell.source, where=f"{path.name}, cell {index}")
-            cell.outputs = []
-            cell.execution_count = None
-        target = out_dir / path.name
-        nbformat.write(nb, target)
-        written.append(target)
+        converted[path.name] = student_notebook(nb, path.name)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, nb in converted.items():
+        nbformat.write(nb, out / name)
+        written.append(Path(out_dir) / name)
     return written
 
 
@@ -160,9 +191,7 @@ def run_notebooks(
     from tqdm.auto import tqdm
 
     directory = Path(directory)
-    notebooks = sorted(directory.glob(f"{pattern}.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"no course notebooks matching {pattern}.ipynb in {directory}")
+    notebooks = course_notebooks(directory, pattern)
     os.environ["LIVEDQN_FAST"] = "1" if fast else "0"
     times: dict[str, float] = {}
     for path in tqdm(notebooks, desc="notebooks", unit="nb"):
@@ -199,30 +228,17 @@ def _replace_block(path: Path, begin: str, end: str, block: str) -> None:
 def list_exercises(directory: Path) -> list[tuple[str, str, str]]:
     """Every exercise of the course: ``(notebook, instruction, checker)`` in notebook order.
 
-    The instruction is the comment above ``### BEGIN SOLUTION``; the checker is the first
-    ``check_*`` called in the cells that follow the exercise, before the next exercise (or
-    ``"-"`` when there is none).
+    Raises:
+        FileNotFoundError: when the folder does not exist or holds no course notebook.
+        MarkerError: when a notebook breaks the exercise convention.
     """
     import nbformat
 
     rows = []
-    for path in sorted(Path(directory).glob("[0-9][0-9]_*.ipynb")):
+    for path in course_notebooks(directory):
         nb = nbformat.read(path, as_version=4)
-        pending: list[str] = []
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            lines = cell.source.splitlines()
-            starts = [i for i, line in enumerate(lines) if line.strip() == BEGIN]
-            found = re.search(r"\b(check_\w+)\(", cell.source)
-            if found and pending and not starts:
-                rows += [(path.stem, text, found.group(1)) for text in pending]
-                pending = []
-            for i in starts:
-                if pending:
-                    rows += [(path.stem, text, "-") for text in pending]
-                pending = [_instruction(lines[:i])]
-        rows += [(path.stem, text, "-") for text in pending]
+        validate(nb, path.name)
+        rows += [(path.stem, ex.instruction, ex.checker) for ex in find_exercises(nb, path.name)]
     return rows
 
 
@@ -236,5 +252,12 @@ def exercise_table(directory: Path) -> str:
 
 
 def update_exercise_table(doc: Path, directory: Path) -> None:
-    """Rewrite the exercise table between the markers of ``doc`` from the notebooks."""
+    """Rewrite the exercise table between the markers of ``doc`` from the notebooks.
+
+    Raises:
+        FileNotFoundError: unknown notebook folder (``doc`` is then left unchanged).
+        ValueError: the folder holds no exercise at all: refusing to empty the table.
+    """
+    if not list_exercises(directory):
+        raise ValueError(f"no exercises found in {directory}: the table in {doc} is unchanged")
     _replace_block(Path(doc), EXERCISES_BEGIN, EXERCISES_END, exercise_table(directory))

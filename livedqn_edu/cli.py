@@ -3,8 +3,11 @@
 Subcommands::
 
     livedqn-edu doctor                 check the installation, data and headless rendering
-    livedqn-edu student OUT_DIR        write student versions of the notebooks
+    livedqn-edu student OUT_DIR        write student versions of the notebooks (never overwrites)
     livedqn-edu exercises [--update DOC]  list every exercise and the check that grades it
+    livedqn-edu classroom prepare [DIR]   apply nbgrader and slide metadata to the notebooks
+    livedqn-edu classroom source       fill the nbgrader course folder classroom/source/
+    livedqn-edu slides OUT_DIR         write a reveal.js deck per notebook
     livedqn-edu run-notebooks [DIR]    re-execute notebooks in full mode, record running times
     livedqn-edu train cartpole         reproduce the shipped CartPole checkpoint
     livedqn-edu train live-room        reproduce the shipped recommender checkpoints (gamma 0.9, 0)
@@ -25,6 +28,9 @@ from pathlib import Path
 __all__ = ["main", "build_parser"]
 
 _COURSE = Path(__file__).resolve().parent.parent
+# in a checkout, the repository's folders; once installed without it, folders of the current one
+_NOTEBOOKS = _COURSE / "notebooks" if (_COURSE / "notebooks").is_dir() else Path("notebooks")
+_CLASSROOM = _COURSE / "classroom" if (_COURSE / "classroom").is_dir() else Path("classroom")
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -38,6 +44,37 @@ def _student(args: argparse.Namespace) -> int:
 
     written = make_student_notebooks(Path(args.source), Path(args.out_dir))
     for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _classroom(args: argparse.Namespace) -> int:
+    if args.action == "prepare":
+        from livedqn_edu.notebook_metadata import prepare_notebooks
+
+        changed = prepare_notebooks(Path(args.directory), check=args.check)
+        for path in changed:
+            print(f"{'out of date' if args.check else 'updated'}: {path}")
+        if args.check and changed:
+            print("run `make prepare` (livedqn-edu classroom prepare) and commit", file=sys.stderr)
+            return 1
+        print(f"{len(changed)} notebook(s) {'to update' if args.check else 'updated'}")
+        return 0
+    from livedqn_edu.course import write_course_source
+
+    written = write_course_source(
+        Path(args.notebooks), Path(args.course), only=args.only, force=args.force
+    )
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} source notebook(s) written; the others were up to date")
+    return 0
+
+
+def _slides(args: argparse.Namespace) -> int:
+    from livedqn_edu.slides import build_decks
+
+    for path in build_decks(Path(args.source), Path(args.out_dir), args.reveal_prefix):
         print(f"wrote {path}")
     return 0
 
@@ -90,16 +127,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("student", help="write student notebooks (solutions replaced by stubs)")
     p.add_argument("out_dir", help="folder to write the student notebooks to")
-    p.add_argument("--source", default=str(_COURSE / "notebooks"), help="solution notebooks")
+    p.add_argument("--source", default=str(_NOTEBOOKS), help="solution notebooks")
     p.set_defaults(func=_student)
 
     p = sub.add_parser("exercises", help="list every exercise and the check that grades it")
-    p.add_argument("--source", default=str(_COURSE / "notebooks"), help="solution notebooks")
+    p.add_argument("--source", default=str(_NOTEBOOKS), help="solution notebooks")
     p.add_argument("--update", metavar="DOC", help="rewrite the table in DOC (docs/teaching.md)")
     p.set_defaults(func=_exercises)
 
+    p = sub.add_parser("classroom", help="nbgrader metadata and the nbgrader course folder")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("prepare", help="apply nbgrader + slide metadata to notebooks, in place")
+    q.add_argument("directory", nargs="?", default=str(_NOTEBOOKS))
+    q.add_argument("--check", action="store_true", help="only list out-of-date notebooks")
+    q = actions.add_parser("source", help="write classroom/source/<assignment>/ from notebooks")
+    q.add_argument("--notebooks", default=str(_NOTEBOOKS), help="the lessons")
+    q.add_argument("--course", default=str(_CLASSROOM), help="folder with nbgrader_config.py")
+    q.add_argument(
+        "--only", nargs="+", metavar="NAME", help="assignments, e.g. 01_q_learning_tables"
+    )
+    q.add_argument("--force", action="store_true", help="replace source notebooks that differ")
+    p.set_defaults(func=_classroom)
+
+    p = sub.add_parser("slides", help="write a reveal.js deck (HTML) per notebook")
+    p.add_argument("out_dir", help="folder for the decks (e.g. slides/)")
+    p.add_argument("--source", default=str(_NOTEBOOKS), help="notebooks")
+    p.add_argument(
+        "--reveal-prefix",
+        default=None,
+        help="where the decks load reveal.js from (default: a CDN), e.g. a local copy's path",
+    )
+    p.set_defaults(func=_slides)
+
     p = sub.add_parser("run-notebooks", help="re-execute notebooks in place, record run times")
-    p.add_argument("directory", nargs="?", default=str(_COURSE / "notebooks"))
+    p.add_argument("directory", nargs="?", default=str(_NOTEBOOKS))
     p.add_argument("--fast", action="store_true", help="run in fast mode (LIVEDQN_FAST=1)")
     p.add_argument("--readme", default=str(_COURSE / "README.md"), help="README to update")
     p.add_argument("--only", default="[0-9][0-9]_*", help="glob of notebooks, e.g. '0[0-5]_*'")
@@ -124,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError) as exc:
         print(f"livedqn-edu {args.command}: {exc}", file=sys.stderr)
         return 2
 

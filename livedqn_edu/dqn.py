@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from livedqn_edu import manifest
-from livedqn_edu.budget import import_tensorflow
 from livedqn_edu.networks import numpy_forward
 from livedqn_edu.replay import Batch, Observation
+from livedqn_edu.runtime import import_tensorflow
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after import_tensorflow, which sets threads and log level)

@@ -32,11 +32,30 @@ class ChecksumError(ValueError):
 
 
 def data_dir() -> Path:
-    """The course's ``data/`` folder (override with ``LIVEDQN_DATA``)."""
+    """The course's data folder: logged data, checkpoints and ``MANIFEST.json``.
+
+    Looked up in this order:
+
+    1. ``LIVEDQN_DATA``, when set (used as given: generators may create it);
+    2. ``data/`` beside the package, in a checkout of the repository (editable installs);
+    3. ``livedqn_edu/_data``, the copy of ``data/`` that a built wheel ships
+       (``pyproject.toml`` maps the repository's ``data/`` folder to that package directory).
+
+    Raises:
+        FileNotFoundError: when none of them holds ``MANIFEST.json``, with what to do.
+    """
     env = os.environ.get("LIVEDQN_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "data"
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "data", here / "_data"):
+        if (candidate / "MANIFEST.json").is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"the course data was not found (looked in {here.parent / 'data'} and {here / '_data'}): "
+        "install livedqn-edu from the repository or a wheel built from it (`pip install .`), "
+        "or set LIVEDQN_DATA to the repository's data/ folder"
+    )
 
 
 def manifest_path(root: Path | None = None) -> Path:

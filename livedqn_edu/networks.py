@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from livedqn_edu.budget import import_tensorflow
+from livedqn_edu.runtime import import_tensorflow
 
 import_tensorflow()
 import keras  # noqa: E402  (after import_tensorflow, which sets threads and log level)

@@ -29,9 +29,9 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
-from livedqn_edu.budget import import_tensorflow
 from livedqn_edu.dqn import DQNAgent, DQNConfig, linear_epsilon
 from livedqn_edu.replay import ReplayBuffer
+from livedqn_edu.runtime import import_tensorflow
 
 tf = import_tensorflow()
 

@@ -1,3 +1,6 @@
+"""Student versions, the exercise table and the refusals that protect a teacher's files."""
+
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -6,29 +9,70 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from livedqn_edu.classroom import (
-    BEGIN,
-    END,
-    StudentNotebookError,
+    EXERCISES_BEGIN,
+    EXERCISES_END,
+    exercise_table,
+    list_exercises,
     make_student_notebooks,
     stub_source,
     update_runtime_table,
 )
+from livedqn_edu.cli import main
+from livedqn_edu.markers import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END, MarkerError
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 
 SOLUTION_CELL = f"""def double(x):
     # Exercise 1: return twice x.
     # Use only arithmetic.
-    {BEGIN}
+    {SOLUTION_BEGIN}
     result = 2 * x
     return result
-    {END}
+    {SOLUTION_END}
 """
+CHECK_CELL = f"""# NBVAL_CHECK_OUTPUT
+{HIDDEN_BEGIN}
+assert double(-7) == -14, "hidden case"
+{HIDDEN_END}
+check_double(double)"""
+SETUP_CELL = """print('setup ran')
 
 
-def test_stub_keeps_instruction_and_indentation():
+def check_double(f):
+    assert f(3) == 6
+    print('checked')"""
+
+
+def snapshot(*roots: Path) -> dict[Path, bytes]:
+    """Every file under ``roots`` with its bytes, to show a refusal changed nothing."""
+    files = {}
+    for root in roots:
+        if root.is_file():
+            files[root] = root.read_bytes()
+        elif root.exists():
+            files.update({p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()})
+    return files
+
+
+def toy_course(folder: Path, solution: str = SOLUTION_CELL) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Toy lesson"),
+        nbformat.v4.new_code_cell(SETUP_CELL),
+        nbformat.v4.new_code_cell(solution),
+        nbformat.v4.new_code_cell(CHECK_CELL),
+        nbformat.v4.new_code_cell("print('after')"),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="leaked answer 6")]
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "01_toy.ipynb")
+    return folder
+
+
+def test_stub_keeps_instruction_and_indentation_and_drops_hidden_tests():
     out = stub_source(SOLUTION_CELL)
-    assert BEGIN not in out and END not in out and "2 * x" not in out
+    assert SOLUTION_BEGIN not in out and SOLUTION_END not in out and "2 * x" not in out
     assert "    # Exercise 1: return twice x." in out
     assert (
         "    raise NotImplementedError('Exercise 1: return twice x. Use only arithmetic.')" in out
@@ -37,44 +81,34 @@ def test_stub_keeps_instruction_and_indentation():
     exec(out, namespace)  # the stub is valid Python
     with pytest.raises(NotImplementedError, match="return twice x"):
         namespace["double"](3)
+    check = stub_source(CHECK_CELL)
+    assert "hidden case" not in check and "HIDDEN" not in check
+    assert check.endswith("check_double(double)")
 
 
 @pytest.mark.parametrize(
     "source, message",
     [
-        (f"{BEGIN}\nx = 1\n", "never closed"),
-        (f"x = 1\n{END}\n", "without"),
-        (f"{BEGIN}\n{BEGIN}\n{END}\n", "nested"),
+        (f"{SOLUTION_BEGIN}\nx = 1\n", "never closed"),
+        (f"x = 1\n{SOLUTION_END}\n", "without"),
+        (f"{SOLUTION_BEGIN}\n{SOLUTION_BEGIN}\n{SOLUTION_END}\n", "nested"),
+        (f"{HIDDEN_BEGIN}\nassert x\n", "never closed"),
     ],
 )
 def test_malformed_markers_are_named(source, message):
-    with pytest.raises(StudentNotebookError, match=message):
+    with pytest.raises(MarkerError, match=message):
         stub_source(source, where="nb.ipynb, cell 3")
 
 
-def _toy_course(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Toy lesson"),
-        nbformat.v4.new_code_cell("print('setup ran')"),
-        nbformat.v4.new_code_cell(SOLUTION_CELL),
-        nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nassert double(3) == 6\nprint('checked')"),
-        nbformat.v4.new_code_cell("print('after')"),
-    ]
-    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="leaked answer 6")]
-    folder.mkdir()
-    nbformat.write(nb, folder / "01_toy.ipynb")
-    return folder
-
-
 def test_student_notebook_runs_to_its_first_stub_and_stops(tmp_path):
-    src = _toy_course(tmp_path / "course")
+    src = toy_course(tmp_path / "course")
     [path] = make_student_notebooks(src, tmp_path / "student")
     student = nbformat.read(path, as_version=4)
     original = nbformat.read(src / "01_toy.ipynb", as_version=4)
     assert [c.cell_type for c in student.cells] == [c.cell_type for c in original.cells]
     assert all(c.get("outputs", []) == [] for c in student.cells if c.cell_type == "code")
-    assert student.cells[3].source == original.cells[3].source  # the check cell is kept
+    assert "hidden case" not in student.cells[3].source  # hidden tests never reach students
+    assert student.cells[3].source == "# NBVAL_CHECK_OUTPUT\ncheck_double(double)"
     client = NotebookClient(student, timeout=60, kernel_name="python3")
     with pytest.raises(CellExecutionError, match="NotImplementedError"):
         client.execute()
@@ -84,32 +118,142 @@ def test_student_notebook_runs_to_its_first_stub_and_stops(tmp_path):
 
 
 def test_course_notebooks_make_complete_student_versions(tmp_path):
-    written = make_student_notebooks(NOTEBOOKS, tmp_path)
-    assert written, "the course has notebooks"
+    written = make_student_notebooks(NOTEBOOKS, tmp_path / "student")
+    assert len(written) == len(list(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
     for path in written:
         original = nbformat.read(NOTEBOOKS / path.name, as_version=4)
         student = nbformat.read(path, as_version=4)
-        checks_before = [
-            c.source for c in original.cells if "check_" in c.source and BEGIN not in c.source
-        ]
-        checks_after = [
-            c.source
-            for c in student.cells
-            if "check_" in c.source and "NotImplementedError" not in c.source
-        ]
-        assert checks_before == checks_after, path.name
-        text = "\n".join(c.source for c in student.cells if c.cell_type == "code")
-        assert BEGIN not in text and END not in text, path.name
-        n_solutions = sum(c.source.count(BEGIN) for c in original.cells if c.cell_type == "code")
-        assert text.count("raise NotImplementedError(") >= n_solutions
+        code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+        for marker in (SOLUTION_BEGIN, SOLUTION_END, HIDDEN_BEGIN, HIDDEN_END, "must_pass"):
+            assert marker not in code, (path.name, marker)
+        n_solutions = sum(
+            c.source.count(SOLUTION_BEGIN) for c in original.cells if c.cell_type == "code"
+        )
+        assert code.count("raise NotImplementedError(") >= n_solutions
+        assert all("nbgrader" not in c.metadata for c in student.cells)
 
 
-def test_refuses_to_overwrite_the_solutions(tmp_path):
-    src = _toy_course(tmp_path / "course")
-    with pytest.raises(ValueError, match="must differ"):
-        make_student_notebooks(src, src)
-    with pytest.raises(FileNotFoundError, match="no course notebooks"):
-        make_student_notebooks(tmp_path / "empty", tmp_path / "out")
+# ---- refusals: each leaves every existing file byte-for-byte as it was ----------------------
+
+
+def refused(capsys, argv: list[str], message: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+
+
+def test_rerunning_student_never_overwrites_a_students_work(tmp_path, capsys):
+    src, out = toy_course(tmp_path / "course"), tmp_path / "student"
+    assert main(["student", str(out), "--source", str(src)]) == 0
+    edited = out / "01_toy.ipynb"
+    edited.write_text(edited.read_text().replace("Toy lesson", "Toy lesson, my notes"))
+    before = snapshot(src, out)
+    refused(capsys, ["student", str(out), "--source", str(src)], "already exists and is not empty")
+    assert snapshot(src, out) == before
+
+
+def test_student_refuses_to_write_over_the_solution_notebooks(tmp_path, capsys):
+    src = toy_course(tmp_path / "notebooks")
+    out = tmp_path / "student"
+    main(["student", str(out), "--source", str(src)])
+    before = snapshot(src, out)
+    refused(capsys, ["student", str(src), "--source", str(out)], "not empty")
+    refused(capsys, ["student", str(src / "handout"), "--source", str(src)], "must lie outside")
+    assert snapshot(src, out) == before and not (src / "handout").exists()
+
+
+def test_student_refuses_an_unknown_source_folder(tmp_path, capsys):
+    refused(
+        capsys,
+        ["student", str(tmp_path / "out"), "--source", str(tmp_path / "noteboks")],
+        "noteboks does not exist",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "solution, message",
+    [
+        (SOLUTION_CELL.replace(SOLUTION_BEGIN, SOLUTION_BEGIN + "  # noqa"), "not one"),
+        (SOLUTION_CELL.replace(SOLUTION_BEGIN, "###BEGIN SOLUTION"), "not one"),
+        (SOLUTION_CELL.replace(SOLUTION_BEGIN, "### begin solution"), "not one"),
+        (SOLUTION_CELL.replace(SOLUTION_BEGIN, "# BEGIN SOLUTION"), "not one"),
+        (SOLUTION_CELL.replace(SOLUTION_END, "### END SOLUTION # done"), "not one"),
+        (SOLUTION_CELL.replace(f"    {SOLUTION_END}\n", ""), "never closed"),
+    ],
+    ids=["trailing-noqa", "no-space", "lower-case", "nbgrader-style", "trailing-end", "unclosed"],
+)
+def test_near_miss_markers_are_refused_not_leaked(tmp_path, capsys, solution, message):
+    src = toy_course(tmp_path / "course", solution=solution)
+    before = snapshot(src)
+    refused(capsys, ["student", str(tmp_path / "out"), "--source", str(src)], message)
+    assert snapshot(src) == before and not (tmp_path / "out").exists()
+
+
+def _leaky(folder: Path, where: str) -> Path:
+    src = toy_course(folder)
+    nb = nbformat.read(src / "01_toy.ipynb", as_version=4)
+    block = f"{SOLUTION_BEGIN}\nresult = 2 * x\n{SOLUTION_END}"
+    if where == "markdown":
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"Answer:\n```python\n{block}\n```"))
+    elif where == "raw":
+        nb.cells.insert(1, nbformat.v4.new_raw_cell(block))
+    elif where == "cell-metadata":
+        nb.cells[1].metadata["answer"] = block
+    else:
+        nb.metadata["answer"] = block
+    nbformat.write(nb, src / "01_toy.ipynb")
+    return src
+
+
+@pytest.mark.parametrize("where", ["markdown", "raw", "cell-metadata", "notebook-metadata"])
+def test_solution_blocks_outside_code_cells_are_refused(tmp_path, capsys, where):
+    src = _leaky(tmp_path / "course", where)
+    before = snapshot(src)
+    refused(capsys, ["student", str(tmp_path / "out"), "--source", str(src)], "01_toy.ipynb")
+    assert snapshot(src) == before and not (tmp_path / "out").exists()
+
+
+def test_a_markdown_example_of_the_convention_is_allowed(tmp_path):
+    src = toy_course(tmp_path / "course")
+    nb = nbformat.read(src / "01_toy.ipynb", as_version=4)
+    example = f"```python\ndef f():\n    {SOLUTION_BEGIN}\n    ...\n    {SOLUTION_END}\n```"
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(example))
+    nbformat.write(nb, src / "01_toy.ipynb")
+    [path] = make_student_notebooks(src, tmp_path / "out")
+    assert nbformat.read(path, as_version=4).cells[1].source == example
+
+
+def test_exercise_table_refuses_a_typo_in_the_source_folder(tmp_path, capsys):
+    doc = tmp_path / "teaching.md"
+    shutil.copy(ROOT / "docs" / "teaching.md", doc)
+    before = snapshot(doc)
+    refused(
+        capsys,
+        ["exercises", "--update", str(doc), "--source", str(tmp_path / "noteboks")],
+        "noteboks does not exist",
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), empty / "01_x.ipynb")
+    refused(capsys, ["exercises", "--update", str(doc), "--source", str(empty)], "no exercises")
+    assert snapshot(doc) == before
+
+
+# ---- the exercise table and the runtime table ------------------------------------------------
+
+
+def test_teaching_page_lists_the_current_exercises():
+    doc = (ROOT / "docs" / "teaching.md").read_text()
+    block = doc.split(EXERCISES_BEGIN)[1].split(EXERCISES_END)[0].strip()
+    assert block == exercise_table(NOTEBOOKS), "run `make docs` to refresh docs/teaching.md"
+
+
+def test_exercise_listing_pairs_each_exercise_with_its_check(tmp_path):
+    src = toy_course(tmp_path / "course")
+    assert list_exercises(src) == [
+        ("01_toy", "Exercise 1: return twice x. Use only arithmetic.", "check_double")
+    ]
 
 
 def test_runtime_table_is_rewritten_between_markers(tmp_path):
@@ -126,23 +270,3 @@ def test_runtime_table_is_rewritten_between_markers(tmp_path):
     (tmp_path / "bare.md").write_text("no markers")
     with pytest.raises(ValueError, match="runtimes:begin"):
         update_runtime_table(tmp_path / "bare.md", {}, "full")
-
-
-def test_teaching_page_lists_the_current_exercises():
-    from livedqn_edu.classroom import EXERCISES_BEGIN, EXERCISES_END, exercise_table
-
-    doc = (NOTEBOOKS.parent / "docs" / "teaching.md").read_text()
-    block = doc.split(EXERCISES_BEGIN)[1].split(EXERCISES_END)[0].strip()
-    assert block == exercise_table(NOTEBOOKS), "run `make docs` to refresh docs/teaching.md"
-
-
-def test_exercise_listing_pairs_each_exercise_with_its_check(tmp_path):
-    from livedqn_edu.classroom import list_exercises
-
-    src = _toy_course(tmp_path / "course")
-    nb = nbformat.read(src / "01_toy.ipynb", as_version=4)
-    nb.cells[3].source = "check_double(double)"
-    nbformat.write(nb, src / "01_toy.ipynb")
-    assert list_exercises(src) == [
-        ("01_toy", "Exercise 1: return twice x. Use only arithmetic.", "check_double")
-    ]

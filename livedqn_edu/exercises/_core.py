@@ -82,7 +82,8 @@ class CheckResult:
     """Outcome of a checker: truthy when every case passed.
 
     In a notebook the printed ``[PASS]``/``[FAIL]`` report is the display: a check cell that ends
-    with the call shows nothing more (``_repr_pretty_`` is empty); ``repr()`` still summarises.
+    with the call shows nothing more (``_ipython_display_`` shows nothing); ``repr()`` still
+    summarises.
     """
 
     name: str
@@ -96,8 +97,12 @@ class CheckResult:
     def __repr__(self) -> str:
         return f"CheckResult({self.name!r}, passed={self.passed}/{self.total})"
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """Show nothing in IPython: the report was printed already."""
+    def _ipython_display_(self) -> None:
+        """Show nothing in IPython: the report was printed already.
+
+        With this hook a cell that ends with the call has no result output at all (an empty
+        ``text/plain`` result would make nbgrader's autograder fail on the grade cell).
+        """
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

@@ -208,8 +208,8 @@ class MyopicModel(Policy):
         Returns:
             ``self``, trained; :meth:`scores` then predicts the reward of every candidate.
         """
-        from livedqn_edu.budget import import_tensorflow, seed_everything
         from livedqn_edu.networks import numpy_forward
+        from livedqn_edu.runtime import import_tensorflow, seed_everything
 
         import_tensorflow()
         import keras

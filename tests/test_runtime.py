@@ -4,10 +4,9 @@ import random
 import numpy as np
 import pytest
 
-from livedqn_edu.budget import budget, is_fast, seed_everything, tf_threads
-
-# the package exports the function `budget`, which shadows the module of the same name
-budget_module = importlib.import_module("livedqn_edu.budget")
+import livedqn_edu
+import livedqn_edu.runtime as runtime
+from livedqn_edu.runtime import budget, is_fast, seed_everything, tf_threads
 
 
 def test_budget_follows_livedqn_fast(monkeypatch):
@@ -32,7 +31,7 @@ def test_seed_everything_makes_python_and_numpy_repeat():
 
 
 def test_seed_everything_seeds_keras_when_tensorflow_is_loaded():
-    tf = budget_module.import_tensorflow()
+    tf = runtime.import_tensorflow()
     seed_everything(3)
     a = tf.random.uniform((3,)).numpy()
     seed_everything(3)
@@ -58,6 +57,24 @@ def test_tf_threads_reads_the_environment(monkeypatch):
 
 
 def test_import_tensorflow_sets_threads_once():
-    tf = budget_module.import_tensorflow()
-    assert budget_module.import_tensorflow() is tf
+    tf = runtime.import_tensorflow()
+    assert runtime.import_tensorflow() is tf
     assert tf.config.threading.get_intra_op_parallelism_threads() >= 1
+
+
+def test_no_module_hides_a_function_of_the_same_name():
+    # `import livedqn_edu.<name>` binds the module as an attribute of the package; a public
+    # function of the same name would then be replaced by the module
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(livedqn_edu.__path__)}
+    assert not modules & set(livedqn_edu.__all__), modules & set(livedqn_edu.__all__)
+    assert callable(livedqn_edu.budget) and livedqn_edu.budget is runtime.budget
+
+
+@pytest.mark.parametrize(
+    "name", ["budget", "import_tensorflow", "is_fast", "seed_everything", "FAST", "__version__"]
+)
+def test_top_level_names_stay_importable(name):
+    module = importlib.import_module("livedqn_edu")
+    assert hasattr(module, name)

@@ -10,6 +10,9 @@ variable ``LIVEDQN_FAST=1`` (what CI and ``make test`` use) it returns ``fast``.
 TensorFlow is imported through :func:`import_tensorflow`, which sets the thread counts and
 silences TensorFlow's C++ log lines before the first import, so that the whole course uses the
 same settings and notebook outputs stay free of log noise.
+
+The module is called ``runtime`` rather than ``budget`` so that ``import livedqn_edu.runtime``
+can never replace the function ``livedqn_edu.budget`` with a module of the same name.
 """
 
 from __future__ import annotations

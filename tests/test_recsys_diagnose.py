@@ -47,3 +47,24 @@ def test_q_calibration_compares_q_with_the_return_that_followed() -> None:
     week_long = q_calibration(_ConstantAgent(2.0), gamma=1.0, n_viewers=60, seed=5)
     assert week_long["first_return"] == pytest.approx(week["return"].mean())
     assert week_long["mean_return"] > myopic["mean_return"]
+
+
+def test_taste_is_mostly_a_taste_for_categories_and_the_oracle_restores_the_world() -> None:
+    from livedqn_edu.envs.world import World
+    from livedqn_edu.recsys.diagnose import CategoryTasteOracle, taste_by_category
+    from livedqn_edu.recsys.oracles import MyopicOracle
+
+    world = World()
+    obs = world.reset(200, seed=1)
+    taste = taste_by_category(world)
+    assert 0.8 < taste["between_share"] <= 1.0 and 0.3 < taste["share_correlation"] < 1.0
+    oracle = CategoryTasteOracle()
+    with pytest.raises(RuntimeError, match="attach"):
+        oracle(obs)
+    oracle.attach(world)
+    match_before = world.viewers.match.copy()
+    choice = oracle(obs)
+    assert np.array_equal(world.viewers.match, match_before)  # the hidden world is restored
+    assert obs["mask"][np.arange(200), choice].all()
+    full = MyopicOracle(world)(obs)
+    assert 0.3 < np.mean(choice == full) < 1.0  # knowing less: often, not always, the same room

@@ -8,7 +8,9 @@ checks say whether it does, on states the world really produces:
 - :func:`q_calibration`: the agent's ``Q(s, a)`` of the rooms it shows, beside the return that
   really followed (discounted per day as in training). A network that diverged predicts values
   thousands of times the return; one trained with a Huber loss on heavy-tailed rewards predicts
-  something nearer a median than a mean.
+  something nearer a median than a mean;
+- :func:`taste_by_category` and :class:`CategoryTasteOracle`: how much of the hidden taste is a
+  taste for categories, and what knowing it exactly (and nothing else hidden) is worth.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.populations import VALIDATION, Population
 from livedqn_edu.envs.world import World
 
-__all__ = ["reward_tails", "q_calibration"]
+__all__ = ["reward_tails", "q_calibration", "taste_by_category", "CategoryTasteOracle"]
 
 
 def reward_tails(
@@ -122,3 +124,67 @@ def q_calibration(
         "max_q": float(qs.max()), "first_q": float(np.array(q_taken)[0].mean()),
         "first_return": float(ret[0].mean()),
     }  # fmt: skip
+
+
+def taste_by_category(world: World) -> dict[str, float]:
+    """How much of the viewers' hidden taste-room match is a taste for categories.
+
+    Args:
+        world: a world after ``reset`` (its viewers are read).
+
+    Returns:
+        ``between_share``: the share of the variance of each viewer's match over the rooms that
+        lies between the categories' means (averaged over viewers); ``share_correlation``: the
+        correlation, per viewer, of their share of past watch minutes per category (a visible
+        feature) with their mean match per category, averaged over viewers with a history.
+    """
+    v, cat = world.viewers, world.rooms.category
+    match = v.match[:, :-1].astype(np.float64)
+    n_cat = world.config.n_categories
+    means = np.stack([match[:, cat == c].mean(axis=1) for c in range(n_cat)], axis=1)
+    weights = np.array([(cat == c).mean() for c in range(n_cat)])
+    within = sum(weights[c] * match[:, cat == c].var(axis=1) for c in range(n_cat))
+    total = match.var(axis=1)
+    minutes = v.category_minutes
+    share = minutes / np.maximum(minutes.sum(axis=1, keepdims=True), 1e-12)
+    ok = share.std(axis=1) > 0
+    corr = [np.corrcoef(share[i], means[i])[0, 1] for i in np.flatnonzero(ok)]
+    return {"between_share": float(1.0 - (within / total).mean()),
+            "share_correlation": float(np.mean(corr))}  # fmt: skip
+
+
+class CategoryTasteOracle:
+    """The myopic oracle knowing less: each viewer's taste per *category* (the mean match of
+    the category's rooms) instead of per room, and no room quality (0 for every room).
+
+    What knowing a viewer's category taste exactly is worth, set beside the myopic oracle and
+    the recommenders that must infer it. A diagnostic that reads the hidden world: call
+    ``attach(world)`` (the evaluation helpers do).
+    """
+
+    name = "category_taste_oracle"
+
+    def __init__(self) -> None:
+        self.world: World | None = None
+        self._match: np.ndarray | None = None
+
+    def attach(self, world: World) -> None:  # noqa: D102
+        self.world, self._match = world, None
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:  # noqa: D102
+        w = self.world
+        if w is None:
+            raise RuntimeError("CategoryTasteOracle reads the true world: call attach(world)")
+        v, cat = w.viewers, np.append(w.rooms.category, 0)
+        if self._match is None or self._match.shape != v.match.shape:
+            self._match = v.match.astype(np.float32)
+            for c in range(w.config.n_categories):
+                cols = np.flatnonzero(cat[:-1] == c)
+                self._match[:, cols] = v.match[:, cols].mean(axis=1, keepdims=True)
+        saved = (v.match, w._quality)
+        v.match, w._quality = self._match, np.zeros_like(w._quality)
+        try:
+            value = w.expected_immediate_reward()
+        finally:
+            v.match, w._quality = saved
+        return np.where(obs["mask"], value, -np.inf).argmax(axis=1)

@@ -4,7 +4,7 @@ The world's observation carries the viewer's history with each *room* (minutes w
 recent ignored impressions) and their share of watch minutes per *category*, but not what
 happened to the recommendations the recommender itself made this week: a viewer shown five
 dance rooms who skipped all five has told us something that no column says. In this world a
-viewer's taste is almost entirely a taste for categories (about 98% of the variance of the
+viewer's taste is mostly a taste for categories (about 87% of the variance of the
 hidden taste-room match lies between categories, ``docs/live-room-dqn.md``), so the outcome of
 each impression per category is what a platform would log and use.
 

@@ -91,12 +91,26 @@ def dqn_policies(root: str | None, seeds: list[int]) -> dict[str, list[Any]]:
 
 
 def baselines(notes: list[str], seeds: list[int]) -> dict[str, Any]:
-    """The line-up of lesson 07 (learned baselines: one fit per training seed)."""
-    from livedqn_edu.recsys.lineup import baseline_policies
+    """The line-up of lesson 07 (learned baselines: one fit per training seed).
 
-    from livedqn_edu.recsys.offpolicy import shipped_logs
-
+    Without ``recsys.lineup`` (the baselines' branch not merged yet) a smaller line-up:
+    followed-first, the myopic model fitted on the logs (one per seed) and the myopic oracle.
+    """
     start = time.perf_counter()
+    try:
+        from livedqn_edu.recsys.lineup import baseline_policies
+
+        from livedqn_edu.recsys.offpolicy import shipped_logs
+    except ImportError:
+        from livedqn_edu.recsys.offpolicy import collect_logs
+        from livedqn_edu.recsys.oracles import MyopicModel, MyopicOracle
+        from livedqn_edu.recsys.policies import FollowedFirst
+
+        logs = collect_logs(2_000, 7, seed=0)
+        notes.append("SMALL LINE-UP: recsys.lineup is not on this branch yet")
+        return {"followed_first": FollowedFirst(), "myopic_oracle": MyopicOracle(),
+                "myopic_model": [MyopicModel(seed=s).fit(logs.obs, logs.actions, logs.rewards)
+                                 for s in seeds]}  # fmt: skip
     logs = shipped_logs()
     policies = baseline_policies(logs, seeds=seeds)
     notes.append(
@@ -106,9 +120,37 @@ def baselines(notes: list[str], seeds: list[int]) -> dict[str, Any]:
     return policies
 
 
+def per_viewer_frame(policies: dict[str, Any], population: Any, viewers: int, seeds: Any) -> Any:
+    """``recsys.evaluation.per_viewer_frame`` (same viewers, common random numbers), or the same
+    table built here from ``evaluate_policies`` when that helper is not on this branch yet."""
+    try:
+        from livedqn_edu.recsys.evaluation import per_viewer_frame as frame_of
+    except ImportError:
+        import pandas as pd
+
+        from livedqn_edu.recsys.evaluation import evaluate_policies
+
+        frames = []
+        for name, entry in policies.items():
+            for i, policy in enumerate(entry if isinstance(entry, list) else [entry]):
+                df = evaluate_policies({name: policy}, viewers, 7, tuple(seeds), per_viewer=True,
+                                       population=population)  # fmt: skip
+                frames.append(df.assign(train_seed=i, viewer=df.groupby("seed").cumcount()))
+        return pd.concat(frames, ignore_index=True)
+    return frame_of(policies, population, viewers, tuple(seeds))
+
+
+def values_from_frame(frame: Any) -> dict[str, Any]:
+    """``{policy: (training seeds, viewers)}`` returns of a per-viewer frame."""
+    out = {}
+    for name in dict.fromkeys(frame["policy"]):
+        sub = frame[frame["policy"] == name].sort_values(["train_seed", "seed", "viewer"])
+        out[name] = sub["return"].to_numpy(dtype=float).reshape(sub["train_seed"].nunique(), -1)
+    return out
+
+
 def evaluate(policies: dict[str, Any], population: Any, viewers: int, n_seeds: int) -> dict:
     """Per-viewer values on one population; the comparison table and the secondary metrics."""
-    from livedqn_edu.recsys.evaluation import per_viewer_frame, values_from_frame
     from livedqn_edu.recsys.stats import compare_policies
 
     frame = per_viewer_frame(policies, population, viewers, population.seeds[:n_seeds])
@@ -134,13 +176,12 @@ def evaluate(policies: dict[str, Any], population: Any, viewers: int, n_seeds: i
 def planner_check(dqn: list[Any], population: Any, viewers: int, n_seeds: int) -> dict:
     """The DQN as a share of the planner on the same (fewer) viewers, and the planner's cost."""
     import numpy as np
-    from livedqn_edu.recsys.lineup import planner
 
-    from livedqn_edu.recsys.evaluation import per_viewer_frame, values_from_frame
-    from livedqn_edu.recsys.oracles import MyopicOracle
+    from livedqn_edu.recsys.oracles import LookaheadOracle, MyopicOracle
     from livedqn_edu.recsys.stats import bootstrap_replicates
 
-    plan = planner()
+    # the world's planner (docs/live-room-world.md): an upper reference, costly
+    plan = LookaheadOracle(depth=12, n_rollouts=6, top=3, min_t=2.0, seed=0)
     pols = {"planner": plan, "myopic_oracle": MyopicOracle(), "dqn": dqn}
     values = values_from_frame(per_viewer_frame(pols, population, viewers,
                                                 population.seeds[:n_seeds]))  # fmt: skip

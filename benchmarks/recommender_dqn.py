@@ -12,6 +12,7 @@ The planner (the world's knowledge: an upper reference) runs on fewer viewers, w
 beside it on those viewers.
 
     python benchmarks/recommender_dqn.py --jobs 2          # retrain, ship, evaluate (~1 hour)
+    python benchmarks/recommender_dqn.py --train-only      # retrain and ship only
     python benchmarks/recommender_dqn.py --from-checkpoints  # evaluate the shipped seeds only
 
 ``--jobs N`` trains N agents at a time in separate processes (one TensorFlow thread each); the
@@ -91,26 +92,11 @@ def dqn_policies(root: str | None, seeds: list[int]) -> dict[str, list[Any]]:
 
 
 def baselines(notes: list[str], seeds: list[int]) -> dict[str, Any]:
-    """The line-up of lesson 07 (learned baselines: one fit per training seed).
+    """The line-up of lesson 07 (``recsys.lineup``; learned baselines: one fit per seed)."""
+    from livedqn_edu.recsys.lineup import baseline_policies
+    from livedqn_edu.recsys.offpolicy import shipped_logs
 
-    Without ``recsys.lineup`` (the baselines' branch not merged yet) a smaller line-up:
-    followed-first, the myopic model fitted on the logs (one per seed) and the myopic oracle.
-    """
     start = time.perf_counter()
-    try:
-        from livedqn_edu.recsys.lineup import baseline_policies
-
-        from livedqn_edu.recsys.offpolicy import shipped_logs
-    except ImportError:
-        from livedqn_edu.recsys.offpolicy import collect_logs
-        from livedqn_edu.recsys.oracles import MyopicModel, MyopicOracle
-        from livedqn_edu.recsys.policies import FollowedFirst
-
-        logs = collect_logs(2_000, 7, seed=0)
-        notes.append("SMALL LINE-UP: recsys.lineup is not on this branch yet")
-        return {"followed_first": FollowedFirst(), "myopic_oracle": MyopicOracle(),
-                "myopic_model": [MyopicModel(seed=s).fit(logs.obs, logs.actions, logs.rewards)
-                                 for s in seeds]}  # fmt: skip
     logs = shipped_logs()
     policies = baseline_policies(logs, seeds=seeds)
     notes.append(
@@ -120,54 +106,56 @@ def baselines(notes: list[str], seeds: list[int]) -> dict[str, Any]:
     return policies
 
 
-def per_viewer_frame(policies: dict[str, Any], population: Any, viewers: int, seeds: Any) -> Any:
-    """``recsys.evaluation.per_viewer_frame`` (same viewers, common random numbers), or the same
-    table built here from ``evaluate_policies`` when that helper is not on this branch yet."""
-    try:
-        from livedqn_edu.recsys.evaluation import per_viewer_frame as frame_of
-    except ImportError:
-        import pandas as pd
-
-        from livedqn_edu.recsys.evaluation import evaluate_policies
-
-        frames = []
-        for name, entry in policies.items():
-            for i, policy in enumerate(entry if isinstance(entry, list) else [entry]):
-                df = evaluate_policies({name: policy}, viewers, 7, tuple(seeds), per_viewer=True,
-                                       population=population)  # fmt: skip
-                frames.append(df.assign(train_seed=i, viewer=df.groupby("seed").cumcount()))
-        return pd.concat(frames, ignore_index=True)
-    return frame_of(policies, population, viewers, tuple(seeds))
+KEY = (("dqn", "visible_scorer"), ("dqn", "followed_first"), ("dqn", "dqn_gamma0"),
+       ("dqn_gamma0", "visible_scorer"), ("dqn", "myopic_oracle"))  # fmt: skip
+"""The paired differences the lesson reads (first minus second)."""
 
 
-def values_from_frame(frame: Any) -> dict[str, Any]:
-    """``{policy: (training seeds, viewers)}`` returns of a per-viewer frame."""
+def key_comparisons(values: dict[str, Any]) -> dict[str, Any]:
+    """Paired differences of :data:`KEY` and the DQN's share of the myopic oracle, 95% CIs."""
+    import numpy as np
+
+    from livedqn_edu.recsys.stats import bootstrap_replicates
+
+    reps = bootstrap_replicates(values, 2_000, rng=0)
     out = {}
-    for name in dict.fromkeys(frame["policy"]):
-        sub = frame[frame["policy"] == name].sort_values(["train_seed", "seed", "viewer"])
-        out[name] = sub["return"].to_numpy(dtype=float).reshape(sub["train_seed"].nunique(), -1)
+    for a, b in KEY:
+        d = reps[a] - reps[b]
+        mean = float(values[a].mean() - values[b].mean())
+        low, high = np.quantile(d, [0.025, 0.975])
+        out[f"{a} - {b}"] = [round(mean, 4), round(float(low), 4), round(float(high), 4)]
+    for a in ("dqn", "dqn_gamma0"):
+        share = reps[a] / reps["myopic_oracle"]
+        mean = float(values[a].mean() / values["myopic_oracle"].mean())
+        low, high = np.quantile(share, [0.025, 0.975])
+        out[f"{a} / myopic_oracle"] = [round(mean, 4), round(float(low), 4), round(float(high), 4)]
     return out
 
 
 def evaluate(policies: dict[str, Any], population: Any, viewers: int, n_seeds: int) -> dict:
     """Per-viewer values on one population; the comparison table and the secondary metrics."""
+    from livedqn_edu.recsys.evaluation import per_viewer_frame, values_from_frame
     from livedqn_edu.recsys.stats import compare_policies
 
-    frame = per_viewer_frame(policies, population, viewers, population.seeds[:n_seeds])
-    table = compare_policies(values_from_frame(frame), reference="dqn")
-    gamma = compare_policies({k: values_from_frame(frame)[k] for k in ("dqn", "dqn_gamma0")},
-                             reference="dqn_gamma0").set_index("policy").loc["dqn"]  # fmt: skip
+    frame = per_viewer_frame(policies, population, viewers, tuple(population.seeds[:n_seeds]))
+    values = values_from_frame(frame)
+    table = compare_policies(values, reference="dqn")
+    vs_scorer = compare_policies(values, reference="visible_scorer").set_index("policy")
     metrics = ("ctr", "sessions", "follows", "category_diversity", "churned")
     extra = frame.groupby("policy", sort=False)[list(metrics)].mean()
-    rows = [{**{k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in r.items()},
-             **{m: round(float(extra.loc[r["policy"], m]), 4) for m in metrics}}
-            for r in table.to_dict("records")]  # fmt: skip
+    rows = []
+    for r in table.to_dict("records"):
+        row = {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in r.items()}
+        vs = vs_scorer.loc[r["policy"]]
+        row.update({"diff_vs_visible_scorer": round(float(vs["diff_vs_visible_scorer"]), 4),
+                    "scorer_diff_low": round(float(vs["diff_low"]), 4),
+                    "scorer_diff_high": round(float(vs["diff_high"]), 4)})  # fmt: skip
+        row.update({m: round(float(extra.loc[r["policy"], m]), 4) for m in metrics})
+        rows.append(row)
     per_seed = frame.groupby(["policy", "train_seed"])["return"].mean()
     return {
         "population": population.name, "viewer_seeds": list(population.seeds[:n_seeds]),
-        "viewers": viewers, "rows": rows,
-        "gamma_09_minus_0": [round(float(gamma[k]), 4)
-                             for k in ("diff_vs_dqn_gamma0", "diff_low", "diff_high")],
+        "viewers": viewers, "rows": rows, "key": key_comparisons(values),
         "per_train_seed": {p: [round(float(per_seed[p][s]), 3) for s in per_seed[p].index]
                            for p in ("dqn", "dqn_gamma0")},
     }  # fmt: skip
@@ -177,76 +165,88 @@ def planner_check(dqn: list[Any], population: Any, viewers: int, n_seeds: int) -
     """The DQN as a share of the planner on the same (fewer) viewers, and the planner's cost."""
     import numpy as np
 
-    from livedqn_edu.recsys.oracles import LookaheadOracle, MyopicOracle
+    from livedqn_edu.recsys.evaluation import per_viewer_values
+    from livedqn_edu.recsys.lineup import planner
+    from livedqn_edu.recsys.oracles import MyopicOracle
     from livedqn_edu.recsys.stats import bootstrap_replicates
 
-    # the world's planner (docs/live-room-world.md): an upper reference, costly
-    plan = LookaheadOracle(depth=12, n_rollouts=6, top=3, min_t=2.0, seed=0)
+    plan = planner(seed=0)  # the world's knowledge: an upper reference, costly
     pols = {"planner": plan, "myopic_oracle": MyopicOracle(), "dqn": dqn}
-    values = values_from_frame(per_viewer_frame(pols, population, viewers,
-                                                population.seeds[:n_seeds]))  # fmt: skip
+    values = per_viewer_values(pols, population, viewers, seeds=tuple(population.seeds[:n_seeds]))
     reps = bootstrap_replicates(values, 2_000, rng=0)
     ratio = reps["dqn"] / reps["planner"]
+    d = reps["planner"] - reps["myopic_oracle"]
     return {
         "viewers": viewers * n_seeds, "seconds": round(plan.seconds, 1),
         "world_steps": int(plan.world_steps),
         "means": {k: round(float(v.mean()), 4) for k, v in values.items()},
         "dqn_share_of_planner": [round(float(values["dqn"].mean() / values["planner"].mean()), 4),
                                  *[round(float(q), 4) for q in np.quantile(ratio, [0.025, 0.975])]],
+        "planner_minus_myopic_oracle": [
+            round(float(values["planner"].mean() - values["myopic_oracle"].mean()), 4),
+            *[round(float(q), 4) for q in np.quantile(d, [0.025, 0.975])]],
     }  # fmt: skip
 
 
+def _ci(x: list[float], pct: bool = False) -> str:
+    if pct:
+        return f"{x[0]:.1%} [{x[1]:.1%}, {x[2]:.1%}]"
+    return f"{x[0]:+.2f} [{x[1]:+.2f}, {x[2]:+.2f}]"
+
+
 def markdown(result: dict[str, Any], command: str) -> str:
-    """The results page: training, the two tables, gamma 0.9 vs 0, the planner."""
+    """The results page: training, the two tables, the key paired comparisons, the planner."""
     tr = result["training"]
     lines = [
         "# The DQN recommender over training seeds (lesson 08)", "",
-        f"Generated by `{command}`. Training seeds {tr['seeds']}, {tr['steps']:,} viewer-steps "
-        f"per agent, {tr['jobs']} training(s) at a time on a {tr['cpus']}-CPU machine; median "
-        f"training time per agent {tr['median_seconds']:.0f} s (max {tr['max_seconds']:.0f} s). "
-        "Validation score of each agent (mean return per viewer-week, validation viewers): "
+        f"Generated by `{command}`. Set-ups frozen on validation viewers "
+        "(`recommender_dqn_configs.md`: E7 for gamma 0.9, E1 for gamma 0; "
+        "`livedqn_edu.recsys.train.SHIPPED_SETUPS`). "
+        f"Training seeds {tr['seeds']}, {tr['steps']:,} viewer-steps "
+        f"per agent, {tr['jobs']} training(s) at a time on a shared {tr['cpus']}-CPU machine, one "
+        f"TensorFlow thread; median training time per agent {tr['median_seconds']:.0f} s (max "
+        f"{tr['max_seconds']:.0f} s). Validation score of each agent (mean return per viewer-week, "
+        "2 x 1,000 validation viewers): "
         + "; ".join(f"{k} {' '.join(f'{v:.2f}' for v in vals)}" for k, vals in tr["scores"].items())
         + ".", "",
     ]  # fmt: skip
     for ev in result["evaluations"]:
         lines += [
             f"## {ev['population']} viewers (seeds {ev['viewer_seeds']}, {ev['viewers']:,} each)",
-            "", "Return per viewer-week, mean [95% CI]; difference to the DQN on the same viewers "
-            "[95% CI] (two-stage bootstrap: training seeds, then viewers).", "",
-            "| policy | seeds | return [95% CI] | minus dqn [95% CI] | ctr | follows | "
-            "categories (diversity) | churned |", "|---|---|---|---|---|---|---|---|",
+            "", "Return per viewer-week, mean [95% CI]; differences on the same viewers [95% CI] "
+            "(two-stage bootstrap: training seeds, then viewers; `recsys.stats`).", "",
+            "| policy | seeds | return [95% CI] | minus dqn [95% CI] | minus visible_scorer "
+            "[95% CI] | ctr | follows | categories (diversity) | churned |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]  # fmt: skip
         for r in ev["rows"]:
-            d = (
+            d = ("(reference)" if r["policy"] == "dqn" else
+                 _ci([r["diff_vs_dqn"], r["diff_low"], r["diff_high"]]))  # fmt: skip
+            v = (
                 "(reference)"
-                if r["policy"] == "dqn"
-                else f"{r['diff_vs_dqn']:+.2f} [{r['diff_low']:+.2f}, {r['diff_high']:+.2f}]"
+                if r["policy"] == "visible_scorer"
+                else _ci([r["diff_vs_visible_scorer"], r["scorer_diff_low"], r["scorer_diff_high"]])
             )
             lines.append(
                 f"| {r['policy']} | {r['seeds']} | {r['mean_return']:.2f} [{r['ci_low']:.2f}, "
-                f"{r['ci_high']:.2f}] | {d} | {r['ctr']:.3f} | {r['follows']:.3f} | "
+                f"{r['ci_high']:.2f}] | {d} | {v} | {r['ctr']:.3f} | {r['follows']:.3f} | "
                 f"{r['category_diversity']:.3f} | {r['churned']:.3f} |"
             )  # fmt: skip
-        g = ev["gamma_09_minus_0"]
-        lines += [
-            "",
-            f"gamma 0.9 minus gamma 0: {g[0]:+.2f} [{g[1]:+.2f}, {g[2]:+.2f}]. Per "
-            "training seed: "
-            + "; ".join(
-                f"{k} {' '.join(f'{v:.2f}' for v in vals)}"
-                for k, vals in ev["per_train_seed"].items()
-            ),
-            "",
-        ]
+        lines += ["", "Key paired comparisons (first minus second, or share) [95% CI]:", ""]
+        for name, x in ev["key"].items():
+            lines.append(f"- {name}: {_ci(x, pct='/' in name)}")
+        seeds = ev["per_train_seed"].items()
+        per = "; ".join(f"{k} {' '.join(f'{v:.2f}' for v in vals)}" for k, vals in seeds)
+        lines += ["", f"Per training seed: {per}", ""]
         if ev.get("planner"):
             p = ev["planner"]
-            lines += [f"Planner (upper reference) on {p['viewers']:,} of these viewer-weeks: "
-                      f"{p['means']['planner']:.2f}, myopic oracle "
-                      f"{p['means']['myopic_oracle']:.2f}, "
-                      f"DQN {p['means']['dqn']:.2f}: the DQN reaches "
-                      f"{p['dqn_share_of_planner'][0]:.1%} [{p['dqn_share_of_planner'][1]:.1%}, "
-                      f"{p['dqn_share_of_planner'][2]:.1%}] of the planner. The planner's cost: "
-                      f"{p['seconds']:.0f} s, {p['world_steps']:,} world steps.", ""]  # fmt: skip
+            lines += [f"Planner (upper reference) on {p['viewers']:,} other viewer-weeks of this "
+                      f"population: {p['means']['planner']:.2f}, myopic oracle "
+                      f"{p['means']['myopic_oracle']:.2f}, DQN {p['means']['dqn']:.2f}; planner "
+                      f"minus myopic oracle {_ci(p['planner_minus_myopic_oracle'])}; the DQN "
+                      f"reaches {_ci(p['dqn_share_of_planner'], pct=True)} of the planner. The "
+                      f"planner's cost: {p['seconds']:.0f} s, {p['world_steps']:,} world steps.",
+                      ""]  # fmt: skip
     lines += ["Notes:", *[f"- {n}" for n in result["notes"]], ""]
     return "\n".join(lines)
 
@@ -264,6 +264,11 @@ def main() -> None:
     parser.add_argument("--from-checkpoints", action="store_true",
                         help="evaluate the shipped checkpoints, no training")  # fmt: skip
     parser.add_argument("--out", default=None, help="results .md (its .json beside it)")
+    parser.add_argument(
+        "--train-only",
+        action="store_true",
+        help="train and ship, record the training in the .json, no evaluation",
+    )
     args = parser.parse_args()
     from livedqn_edu.envs.populations import NEW_CATALOGUE, TEST
     from livedqn_edu.recsys.train import LIVE_ROOM_STEPS
@@ -300,6 +305,11 @@ def main() -> None:
     else:
         prev = RESULTS / "recommender_dqn.json"
         result["training"] = json.loads(prev.read_text())["training"] if prev.is_file() else {}
+    if args.train_only:
+        if out_md is not None:
+            out_md.parent.mkdir(parents=True, exist_ok=True)
+            out_md.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+        return
     policies = {**dqn_policies(root, args.train_seeds), **baselines(notes, args.train_seeds)}
     result["evaluations"] = []
     for population in (TEST, NEW_CATALOGUE):

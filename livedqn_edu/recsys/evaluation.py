@@ -35,6 +35,9 @@ __all__ = [
     "paired_table",
     "t_quantile",
     "evaluate_policies",
+    "per_viewer_frame",
+    "per_viewer_values",
+    "values_from_frame",
     "comparison_table",
     "target_rank",
     "hit_rate_at_k",
@@ -247,6 +250,92 @@ def evaluate_policies(
             rows.append({"policy": name, "metric": metric, "mean": mean, "ci_low": low,
                          "ci_high": high, "n": len(sub), "seconds": seconds[name]})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def per_viewer_frame(
+    policies: Mapping[str, Any],
+    population: Population,
+    n_viewers: int,
+    seeds: tuple[int, ...] | None = None,
+    days: int = 7,
+    config: WorldConfig | None = None,
+) -> pd.DataFrame:
+    """Every metric of every policy per viewer, on the SAME viewers with common random numbers.
+
+    Every policy (and every training seed of a policy) meets the same viewers with the same
+    random numbers (the world draws one block of random numbers per step and viewer, whatever
+    the policy shows; see ``tests/test_per_viewer_values.py`` for what exactly is shared), so
+    rows of different policies with the same ``seed`` and ``viewer`` can be paired.
+
+    Args:
+        policies: name -> a policy, or a list of policies (one per training seed).
+        population: the viewers' population (its rooms; its viewer seeds unless ``seeds``).
+        n_viewers: viewers per viewer seed, >= 2.
+        seeds: viewer seeds (default all of ``population.seeds``).
+        days: horizon in days.
+        config: the world's knobs (default ``WorldConfig()``; the population sets the rooms).
+
+    Returns:
+        One row per (policy, training seed, viewer seed, viewer): columns ``policy``,
+        ``train_seed`` (0.. in list order), ``seed``, ``viewer`` and the metrics of
+        :data:`~livedqn_edu.envs.vector_eval.METRICS`. ``frame.attrs["seconds"]`` holds each
+        policy's wall time per training seed, ``{name: [seconds, ...]}``.
+    """
+    if not isinstance(policies, Mapping) or not policies:
+        raise TypeError("policies must be a non-empty dict of name -> policy (or list of them)")
+    seeds = tuple(population.seeds if seeds is None else seeds)
+    frames, seconds = [], {}
+    for name, entry in policies.items():
+        members = list(entry) if isinstance(entry, list | tuple) else [entry]
+        if not members:
+            raise ValueError(f"policies[{name!r}] is an empty list: give at least one policy")
+        seconds[name] = []
+        for i, policy in enumerate(members):
+            start = time.perf_counter()
+            table = evaluate_policies({name: policy}, n_viewers, days, seeds, config,
+                                      per_viewer=True, population=population)  # fmt: skip
+            seconds[name].append(time.perf_counter() - start)
+            table = table.assign(train_seed=i, viewer=table.groupby("seed").cumcount())
+            frames.append(table[["policy", "train_seed", "seed", "viewer", *METRICS]])
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["seconds"] = seconds
+    return out
+
+
+def values_from_frame(frame: pd.DataFrame, metric: str = "return") -> dict[str, np.ndarray]:
+    """``{policy: (training seeds, viewers)}`` of one metric of :func:`per_viewer_frame`."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    out = {}
+    for name in dict.fromkeys(frame["policy"]):
+        sub = frame[frame["policy"] == name].sort_values(["train_seed", "seed", "viewer"])
+        n_seeds = sub["train_seed"].nunique()
+        out[name] = sub[metric].to_numpy(dtype=np.float64).reshape(n_seeds, -1)
+    return out
+
+
+def per_viewer_values(
+    policies: Mapping[str, Any],
+    population: Population,
+    n_viewers: int,
+    metric: str = "return",
+    seeds: tuple[int, ...] | None = None,
+    days: int = 7,
+    config: WorldConfig | None = None,
+) -> dict[str, np.ndarray]:
+    """Each policy's ``metric`` per viewer on the SAME viewers: ``{name: (seeds, viewers)}``.
+
+    The input of :func:`livedqn_edu.recsys.stats.compare_policies`. Arguments as
+    :func:`per_viewer_frame`; a list of policies (one per training seed) gives one row each.
+
+    Returns:
+        ``{name: (S, len(seeds) * n_viewers)}`` float64 arrays, columns ordered by viewer seed
+        then viewer; ``S`` is 1 for a single policy.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    frame = per_viewer_frame(policies, population, n_viewers, seeds, days, config)
+    return values_from_frame(frame, metric)
 
 
 def comparison_table(results: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> pd.DataFrame:

@@ -305,6 +305,8 @@ def main() -> None:
     else:
         prev = RESULTS / "recommender_dqn.json"
         result["training"] = json.loads(prev.read_text())["training"] if prev.is_file() else {}
+        notes.append("evaluated the shipped checkpoints; the training figures above were recorded "
+                     "when they were trained (`--train-only --jobs 1`, one at a time)")  # fmt: skip
     if args.train_only:
         if out_md is not None:
             out_md.parent.mkdir(parents=True, exist_ok=True)

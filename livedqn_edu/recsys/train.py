@@ -65,6 +65,7 @@ __all__ = [
     "DISCOUNT_MINUTES",
     "N_STEP",
     "LIVE_ROOM_STEPS",
+    "SHIPPED_SETUPS",
     "TRAIN_SEED_BASE",
     "EVAL_SEED",
     "SCORE_SEEDS",
@@ -118,8 +119,18 @@ DISCOUNT_MINUTES = 1440.0
 N_STEP = 5
 """Steps summed into each stored transition of the shipped recommender (n-step returns)."""
 
-LIVE_ROOM_STEPS = 1_000_000
+LIVE_ROOM_STEPS = 500_000
 """Viewer-steps (transitions) the shipped recommenders are trained for."""
+
+SHIPPED_SETUPS: dict[bool, dict[str, Any]] = {
+    False: {"gamma": 0.9, "n_step": 1, "tau": 0.005, "huber_delta": None},
+    True: {"gamma": 0.0, "huber_delta": None},
+}
+"""The set-ups of the shipped recommenders, frozen on validation viewers before any test run
+(``benchmarks/results/recommender_dqn_configs.md``): key ``gamma0``. The gamma-0.9 recommender
+is configuration E7 (1-step returns, mean squared error, tau 0.005: the best gamma-0.9 score),
+its myopic twin E1 (gamma 0, mean squared error: the best gamma-0 score); both 500,000
+viewer-steps, everything else as :data:`LIVE_ROOM_DQN` and :func:`train_live_room`'s defaults."""
 
 N_VIEWERS = 256
 """Viewers stepping in parallel during training."""
@@ -416,8 +427,11 @@ def train_recommender(
         validation score: mean return per viewer-week) and the training curve
         (``{"step": [...], "mean_return": [...]}``; its evaluations' time is not training time).
     """
-    gamma = 0.0 if gamma0 else LIVE_ROOM_DQN.gamma
-    agent, hist = train_live_room(seed=seed, gamma=gamma, total_steps=total_steps,
+    setup = dict(SHIPPED_SETUPS[bool(gamma0)])
+    n_step = setup.pop("n_step", N_STEP)
+    config = dataclasses.replace(LIVE_ROOM_DQN, **setup)
+    gamma = config.gamma
+    agent, hist = train_live_room(config, seed=seed, total_steps=total_steps, n_step=n_step,
                                   progress=progress, eval_every=curve_every,
                                   eval_viewers=curve_viewers)  # fmt: skip
     seconds = hist["time/train_seconds"][0]  # the curve's evaluations are not training
@@ -428,7 +442,7 @@ def train_recommender(
         "scores": [round(x, 4) for x in scores], "total_steps": total_steps,
         "train_seconds": round(seconds, 1), "n_viewers": N_VIEWERS,
         "hidden": list(LIVE_ROOM_HIDDEN), "eval_seeds": list(SCORE_SEEDS),
-        "eval_viewers": score_viewers, "discount_minutes": DISCOUNT_MINUTES, "n_step": N_STEP,
+        "eval_viewers": score_viewers, "discount_minutes": DISCOUNT_MINUTES, "n_step": n_step,
         "world_config": dataclasses.asdict(WorldConfig()),
     }  # fmt: skip
     return agent, meta, curve

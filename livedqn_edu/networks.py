@@ -20,7 +20,14 @@ from livedqn_edu.runtime import import_tensorflow
 import_tensorflow()
 import keras  # noqa: E402  (after import_tensorflow, which sets threads and log level)
 
-__all__ = ["mlp_q_network", "DuelingCombine", "numpy_forward", "candidate_scorer", "MaskedScores"]
+__all__ = [
+    "mlp_q_network",
+    "DuelingCombine",
+    "numpy_forward",
+    "candidate_scorer",
+    "MaskedScores",
+    "MaskedDuelingCombine",
+]
 
 
 @keras.saving.register_keras_serializable(package="livedqn_edu")
@@ -174,12 +181,26 @@ class MaskedScores(keras.layers.Layer):
         return keras.ops.where(keras.ops.cast(mask, "bool"), scores, float("-inf"))
 
 
+@keras.saving.register_keras_serializable(package="livedqn_edu")
+class MaskedDuelingCombine(keras.layers.Layer):
+    """``V + A - mean(A over valid slots)``: ``(B, 1)`` value, ``(B, K)`` advantages, ``(B, K)``
+    bool mask -> ``(B, K)`` Q-values (a row with no valid slot gets ``V + A``)."""
+
+    def call(self, inputs: list) -> object:  # noqa: D102
+        value, advantage, mask = inputs
+        m = keras.ops.cast(mask, advantage.dtype)
+        count = keras.ops.maximum(keras.ops.sum(m, axis=-1, keepdims=True), 1.0)
+        mean = keras.ops.sum(advantage * m, axis=-1, keepdims=True) / count
+        return value + advantage - mean
+
+
 def candidate_scorer(
     user_dim: int,
     cand_dim: int,
     n_candidates: int,
     hidden: Sequence[int] = (64, 64),
     seed: int = 0,
+    dueling: bool = False,
 ) -> keras.Model:
     """A Q-network that scores each of K candidate rooms with the same small MLP.
 
@@ -197,6 +218,11 @@ def candidate_scorer(
         n_candidates: K, number of slots (the action space size).
         hidden: units of each hidden layer of the per-candidate MLP, e.g. ``(64, 64)``.
         seed: seed of the weight initialisers (same seed, same initial weights).
+        dueling: split the score into a value of the viewer's state ``V(user)`` (its own MLP of
+            the user features) and per-candidate advantages, ``Q = V + A - mean_valid(A)``
+            (Wang et al., 2016): the state's value, which may be far larger than the
+            differences between candidates, is then learned once rather than in every slot.
+            Still permutation-equivariant.
 
     Returns:
         A functional ``keras.Model`` taking a dict ``{"user": (B, U) float32, "candidates":
@@ -221,6 +247,13 @@ def candidate_scorer(
         x = keras.layers.Dense(units, "relu", kernel_initializer=init(i), name=f"hidden_{i}")(x)
     x = keras.layers.Dense(1, kernel_initializer=init(len(hidden)), name="score")(x)
     scores = keras.layers.Reshape((k,), name="scores")(x)
+    if dueling:
+        v = user
+        for i, units in enumerate(hidden):
+            v = keras.layers.Dense(units, "relu", kernel_initializer=init(100 + i),
+                                   name=f"value_hidden_{i}")(v)  # fmt: skip
+        v = keras.layers.Dense(1, kernel_initializer=init(100 + len(hidden)), name="value")(v)
+        scores = MaskedDuelingCombine(name="dueling")([v, scores, mask])
     q = MaskedScores(name="q_values")([scores, mask])
     inputs = {"user": user, "candidates": cands, "mask": mask}
     return keras.Model(inputs, q, name="candidate_scorer")

@@ -92,3 +92,13 @@ def test_the_shipped_sweep_covers_every_knob_value() -> None:
     assert (table["n"] >= 5_000).all()
     default = table[table["value"] == table["default"]]
     assert default["rel_gap"].nunique() == 1  # the default world, measured once
+
+
+@pytest.mark.parametrize("loader", ["planner_study", "sweep"])
+def test_missing_shipped_result_says_how_to_compute_it(tmp_path, monkeypatch, loader):
+    from livedqn_edu.recsys.sensitivity import shipped_sweep
+
+    monkeypatch.setenv("LIVEDQN_DATA", str(tmp_path))
+    load = shipped_planner_study if loader == "planner_study" else shipped_sweep
+    with pytest.raises(FileNotFoundError, match="compute it: python -m livedqn_edu.recsys"):
+        load()

@@ -33,6 +33,7 @@ from livedqn_edu.recsys.policies import masked_argmax
 from livedqn_edu.recsys.sensitivity import (
     planner_study,
     planning_gap,
+    read_shipped_result,
     shipped_sweep,
     value_planner_for,
     write_sweep,
@@ -124,16 +125,10 @@ def write_planner_study(
 
 def shipped_planner_study() -> pd.DataFrame:
     """The shipped planner study (``data/results/planner_study.csv``), checked first."""
-    from livedqn_edu.manifest import data_dir, verify_file
-
-    path = data_dir() / _FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no shipped planner study at {path}; compute it: python -m "
-            "livedqn_edu.recsys.planning_results --study validation (then --study report)"
-        )
-    verify_file(path)
-    return pd.read_csv(path)
+    return read_shipped_result(
+        _FILE,
+        "python -m livedqn_edu.recsys.planning_results --study validation (then --study report)",
+    )
 
 
 def rerun_sweep_rows(

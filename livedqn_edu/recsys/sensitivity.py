@@ -41,6 +41,7 @@ __all__ = [
     "SWEEP",
     "planner_study",
     "planning_gap",
+    "read_shipped_result",
     "sensitivity_sweep",
     "shipped_sweep",
     "value_of_a_change",
@@ -240,15 +241,21 @@ def write_sweep(out_dir: Path | str | None = None, quick: bool = False) -> pd.Da
     return table
 
 
-def shipped_sweep() -> pd.DataFrame:
-    """The shipped sweep (``data/results/sensitivity.csv``), checked against the manifest."""
+def read_shipped_result(file: str, command: str) -> pd.DataFrame:
+    """A result table shipped in ``data/`` (``file`` relative to it), checked against the manifest.
+
+    Raises:
+        FileNotFoundError: the file is missing; the message gives ``command`` to compute it.
+    """
     from livedqn_edu.manifest import data_dir, verify_file
 
-    path = data_dir() / _FILE
+    path = data_dir() / file
     if not path.is_file():
-        raise FileNotFoundError(
-            f"no shipped sweep at {path}; compute it: python -m "
-            "livedqn_edu.recsys.planning_results --sweep"
-        )
+        raise FileNotFoundError(f"no shipped {file} at {path}; compute it: {command}")
     verify_file(path)
     return pd.read_csv(path)
+
+
+def shipped_sweep() -> pd.DataFrame:
+    """The shipped sweep (``data/results/sensitivity.csv``), checked against the manifest."""
+    return read_shipped_result(_FILE, "python -m livedqn_edu.recsys.planning_results --sweep")

@@ -46,3 +46,18 @@ def test_the_readme_quotes_the_committed_numbers() -> None:
     assert f"({new['visible_scorer']['mean_return']:.2f})" in readme
     for name in ("followed_first", "myopic_model", "linucb_online"):
         assert diff(new[name]) in readme
+
+
+def test_the_readme_quotes_the_dqn_rows() -> None:
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    test = {r["policy"]: r for r in benchmark_record("recommender")["rows"]}
+    new = {r["policy"]: r for r in benchmark_record("recommender_new_catalogue")["rows"]}
+    dqn, twin = test["dqn"], test["dqn_gamma0"]
+    assert dqn["seeds"] == twin["seeds"] == 5
+    assert f"{dqn['mean_return']:.2f} [{dqn['ci_low']:.2f}, {dqn['ci_high']:.2f}]" in readme
+    for r in (dqn, new["dqn"]):
+        d, lo, hi = r["diff_vs_visible_scorer"], r["scorer_diff_low"], r["scorer_diff_high"]
+        assert f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]" in readme
+    # dqn minus its twin: the twin's difference to the DQN, negated
+    d, lo, hi = -twin["diff_vs_dqn"], -twin["diff_high"], -twin["diff_low"]
+    assert f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}] against its own gamma-0" in readme

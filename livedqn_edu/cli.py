@@ -9,8 +9,8 @@ Subcommands::
     livedqn-edu classroom source       fill the nbgrader course folder classroom/source/
     livedqn-edu slides OUT_DIR         write a reveal.js deck per notebook
     livedqn-edu run-notebooks [DIR]    re-execute notebooks in full mode, record running times
-    livedqn-edu train cartpole         reproduce the shipped CartPole checkpoint
-    livedqn-edu train live-room        reproduce the shipped recommender checkpoints (gamma 0.9, 0)
+    livedqn-edu train cartpole --force reproduce the shipped CartPole checkpoint
+    livedqn-edu train live-room --force  reproduce the shipped recommender checkpoints
     livedqn-edu data --stats           simulator statistics beside published figures
     livedqn-edu data --regenerate      rebuild the logged data in data/ bit for bit
 
@@ -97,7 +97,23 @@ def _exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_targets(problem: str, out: Path | None) -> list[Path]:
+    """The files ``livedqn-edu train PROBLEM`` writes (``.keras`` and ``.json`` each)."""
+    from livedqn_edu.manifest import data_dir
+
+    folder = Path(out) if out is not None else data_dir() / "checkpoints"
+    names = ["cartpole_dqn"] if problem == "cartpole" else ["live_room_dqn", "live_room_dqn_gamma0"]
+    return [folder / f"{name}{ext}" for name in names for ext in (".keras", ".json")]
+
+
 def _train(args: argparse.Namespace) -> int:
+    existing = [p for p in _train_targets(args.problem, args.out) if p.exists()]
+    if existing and not args.force:
+        raise FileExistsError(
+            f"refusing to replace {len(existing)} existing file(s), e.g. {existing[0]}: pass "
+            "--force to retrain over them, or --out FOLDER to write elsewhere "
+            "(`git checkout -- data/` restores the shipped checkpoints)"
+        )
     if args.problem == "cartpole":
         from livedqn_edu.training import reproduce_cartpole_checkpoint
 
@@ -170,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("problem", choices=["cartpole", "live-room"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None, help="folder (default: data/checkpoints)")
+    p.add_argument("--force", action="store_true", help="replace existing checkpoint files")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("data", help="the live-room logged data and calibration statistics")

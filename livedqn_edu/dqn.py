@@ -549,7 +549,7 @@ class DQNAgent:
             if not p.is_file():
                 raise FileNotFoundError(
                     f"no checkpoint file at {p}: save one with agent.save({str(path)!r}), or "
-                    "rebuild the shipped CartPole one with `livedqn-edu train cartpole`"
+                    "rebuild the shipped CartPole one with `livedqn-edu train cartpole --force`"
                 )
         if verify:
             for p in (path, json_path):

@@ -43,3 +43,35 @@ def test_errors_are_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("livedqn-edu student: no course notebooks")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("problem", "name"), [("cartpole", "cartpole_dqn.json"), ("live-room", "live_room_dqn.json")]
+)
+def test_train_refuses_to_replace_existing_checkpoints(
+    tmp_path, capsys, monkeypatch, problem, name
+):
+    import livedqn_edu.recsys.train as rt
+    import livedqn_edu.training as tr
+
+    def never(*args, **kwargs):
+        raise AssertionError("training started despite the refusal")
+
+    monkeypatch.setattr(tr, "reproduce_cartpole_checkpoint", never)
+    monkeypatch.setattr(rt, "reproduce_live_room_checkpoint", never)
+    existing = tmp_path / name
+    existing.write_text('{"mine": true}')
+    assert main(["train", problem, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to replace" in err and "--force" in err
+    assert existing.read_text() == '{"mine": true}'
+
+
+def test_train_with_force_goes_ahead(tmp_path, monkeypatch):
+    import livedqn_edu.training as tr
+
+    calls = []
+    monkeypatch.setattr(tr, "reproduce_cartpole_checkpoint", lambda **kw: calls.append(kw))
+    (tmp_path / "cartpole_dqn.keras").write_bytes(b"old")
+    assert main(["train", "cartpole", "--out", str(tmp_path), "--force"]) == 0
+    assert calls == [{"seed": 0, "out_dir": tmp_path}]

@@ -112,8 +112,8 @@ def load_live_room_agent(
     path = Path(path) if path is not None else checkpoint_path(None, gamma0)
     if not path.is_file():
         raise FileNotFoundError(
-            f"no recommender checkpoint at {path}: rebuild it with `livedqn-edu train live-room` "
-            f"(one seed) or `{REBUILD}` (every training seed)"
+            f"no recommender checkpoint at {path}: rebuild it with "
+            f"`livedqn-edu train live-room --force` (one seed) or `{REBUILD}` (every training seed)"
         )
     return DQNAgent.load(path, verify=verify)
 

@@ -54,6 +54,21 @@ class _WorldPolicy(Policy):
         return self.world
 
 
+class _TimedWorldPolicy(_WorldPolicy):
+    """A world policy that keeps its cost: ``seconds`` of wall time spent in :meth:`scores`."""
+
+    seconds: float = 0.0
+
+    def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
+        start = time.perf_counter()
+        out = self._scores(obs)
+        self.seconds += time.perf_counter() - start
+        return out
+
+    def _scores(self, obs: Obs) -> np.ndarray:
+        raise NotImplementedError
+
+
 class MyopicOracle(_WorldPolicy):
     """The room of largest true expected immediate reward (reads the world's hidden parameters)."""
 
@@ -68,7 +83,7 @@ class MyopicOracle(_WorldPolicy):
         return np.where(mask, self._world(obs).expected_immediate_reward(), -np.inf)
 
 
-class LookaheadOracle(_WorldPolicy):
+class LookaheadOracle(_TimedWorldPolicy):
     """Monte-Carlo lookahead on forks of the true world: an upper reference for planning.
 
     For each of the ``top`` candidates of largest expected immediate reward, ``n_rollouts``
@@ -127,12 +142,6 @@ class LookaheadOracle(_WorldPolicy):
 
     def reset(self, seed: int | None = None) -> None:  # noqa: D102  (the cost counters go on)
         self.rng = np.random.default_rng(self.seed if seed is None else seed)
-
-    def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
-        start = time.perf_counter()
-        out = self._scores(obs)
-        self.seconds += time.perf_counter() - start
-        return out
 
     def _scores(self, obs: Obs) -> np.ndarray:
         mask = _check_obs(obs)

@@ -24,7 +24,6 @@ measurable at the calibrated world).
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,7 +43,7 @@ from livedqn_edu.envs.response import (
 from livedqn_edu.envs.rooms import MINUTES_PER_DAY
 from livedqn_edu.envs.world import World
 from livedqn_edu.recsys.evaluation import evaluate_policies, paired_table
-from livedqn_edu.recsys.oracles import MyopicOracle, _WorldPolicy
+from livedqn_edu.recsys.oracles import MyopicOracle, _TimedWorldPolicy
 from livedqn_edu.recsys.policies import Obs, _check_obs
 
 __all__ = [
@@ -259,7 +258,7 @@ _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # E[f(Z)], Z standard normal, by 7-point q
 TERMS = ("follow", "engagement", "fatigue", "session")
 
 
-class ValuePlanner(_WorldPolicy):
+class ValuePlanner(_TimedWorldPolicy):
     """One-step planner with the world's long-term values: an upper reference for planning.
 
     Score of showing room ``a`` (all terms computed from the true world):
@@ -294,12 +293,6 @@ class ValuePlanner(_WorldPolicy):
             raise ValueError("the 'session' term needs values from world_values(session=True)")
         self.values, self.terms, self.scale = values, tuple(terms), float(scale)
         self.seconds = 0.0
-
-    def scores(self, obs: Obs) -> np.ndarray:  # noqa: D102
-        start = time.perf_counter()
-        out = self._scores(obs)
-        self.seconds += time.perf_counter() - start
-        return out
 
     def _scores(self, obs: Obs) -> np.ndarray:
         mask = _check_obs(obs)

@@ -311,13 +311,13 @@ def paired_difference(values: Sequence[float], reference: Sequence[float]) -> di
         ``{"mean", "low", "high"}``. Example: differences [1, 2, 3] have mean 2, sd 1, so the
         half-width is t(0.975, 2) * 1 / sqrt(3) = 4.303 / 1.732 = 2.484: (-0.484, 4.484).
     """
-    from livedqn_edu.intervals import t_quantile  # noqa: PLC0415
+    from livedqn_edu.intervals import paired_difference as t_interval  # noqa: PLC0415
 
     d = np.asarray(values, dtype=float) - np.asarray(reference, dtype=float)
     if d.ndim != 1 or not 2 <= d.size <= 20:
         raise ValueError(f"need 2 to 20 paired values, got {d.size}")
-    half = t_quantile(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
-    return {"mean": float(d.mean()), "low": float(d.mean() - half), "high": float(d.mean() + half)}
+    t = t_interval(values, reference, 0.95)
+    return {"mean": t["mean"], "low": t["low"], "high": t["high"]}
 
 
 def ablation_table(result: Mapping[str, Any], target: float = 475.0) -> pd.DataFrame:

@@ -1,7 +1,10 @@
-"""Intervals for paired comparisons over a few seeds (Student's t).
+"""Student-t intervals for paired comparisons: the one implementation the package uses.
 
-Lesson 05 compares variants on the same seeds: the difference per seed is one draw, and with five
-seeds a normal approximation is too narrow, so the interval uses Student's t quantile.
+Lessons 03-05 compare variants on the same seeds: the difference per seed is one draw, and with
+five seeds a normal approximation is too narrow, so the interval uses Student's t quantile. The
+recommender evaluation (:func:`livedqn_edu.recsys.evaluation.paired_difference`) builds on the
+same function for differences per viewer; the hierarchical bootstrap over training seeds and
+viewers is :mod:`livedqn_edu.recsys.stats`.
 """
 
 from __future__ import annotations

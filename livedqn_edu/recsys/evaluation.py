@@ -28,6 +28,8 @@ from livedqn_edu.envs.config import WorldConfig
 from livedqn_edu.envs.populations import VALIDATION, Population
 from livedqn_edu.envs.vector_eval import METRICS, run_policy
 from livedqn_edu.envs.world import World
+from livedqn_edu.intervals import paired_difference as _t_interval
+from livedqn_edu.intervals import t_quantile
 
 __all__ = [
     "mean_ci",
@@ -77,27 +79,6 @@ def mean_ci(values: Any, level: float = 0.95) -> tuple[float, float, float]:
 
 
 # --- paired comparisons ---------------------------------------------------------------------------
-def t_quantile(p: float, df: int) -> float:
-    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (no scipy needed).
-
-    Exact for ``df`` 1 and 2; otherwise the Cornish-Fisher expansion around the normal quantile
-    (Abramowitz & Stegun 26.7.5): at p = 0.975 within 0.004 of the exact value for ``df = 3``
-    and within 0.001 for ``df >= 4``.
-    """
-    if df < 1:
-        raise ValueError(f"df must be >= 1, got {df}")
-    if df == 1:
-        return float(np.tan(np.pi * (p - 0.5)))
-    if df == 2:
-        return float((2 * p - 1) / np.sqrt(2 * p * (1 - p)))
-    z, v = NormalDist().inv_cdf(p), float(df)
-    return (
-        z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
-        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * v**4)
-    )  # fmt: skip
-
-
 def paired_difference(a: Any, b: Any, level: float = 0.95) -> dict[str, float]:
     """Mean of ``a - b`` over paired units (the same viewers) with a t-interval of the difference.
 
@@ -129,14 +110,12 @@ def paired_difference(a: Any, b: Any, level: float = 0.95) -> dict[str, float]:
         raise ValueError("a and b must be finite (found NaN or inf)")
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), e.g. 0.95; got {level!r}")
-    d = x - y
-    half = t_quantile(0.5 + level / 2, d.size - 1) * float(d.std(ddof=1)) / np.sqrt(d.size)
-    diff, base = float(d.mean()), float(y.mean())
+    t = _t_interval(x, y, level)
+    diff, low, high, base = t["mean"], t["low"], t["high"], float(y.mean())
     rel = base if base != 0 else float("nan")
     return {
-        "mean_a": float(x.mean()), "mean_b": base, "diff": diff, "low": diff - half,
-        "high": diff + half, "rel": diff / rel, "rel_low": (diff - half) / rel,
-        "rel_high": (diff + half) / rel, "n": float(d.size),
+        "mean_a": float(x.mean()), "mean_b": base, "diff": diff, "low": low, "high": high,
+        "rel": diff / rel, "rel_low": low / rel, "rel_high": high / rel, "n": float(t["n"]),
     }  # fmt: skip
 
 
